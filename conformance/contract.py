@@ -1,0 +1,226 @@
+"""The contract: the vendored OpenAPI document with its errata applied, and validation against it.
+
+The upstream document stays untouched on disk. Corrections live in ``spec/errata.yaml``; only entries of
+kind ``spec-bug`` (the document is wrong for every server) change what is validated. Entries of kind
+``reference-bug`` leave the check strict and are listed so the reference's expected failures have their
+evidence. Validators are built once per (operation, status, media type), not per request.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.client import Exchange
+from conformance.failures import ConformanceFailure
+from conformance.paths import spec_dir
+
+SPEC_URI = "urn:conformance:openapi"
+ERRATA_KINDS = ("spec-bug", "reference-bug")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class SpecError(ValueError):
+    """The spec or its errata cannot be loaded; the suite cannot start."""
+
+
+@dataclass(frozen=True)
+class Erratum:
+    id: str
+    kind: str
+    location: str
+    op: str
+    value: Any
+    evidence: str
+    summary: str
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _pointer_parent(document: Any, pointer: str) -> tuple[Any, str]:
+    if not pointer.startswith("/"):
+        raise SpecError(f"errata location {pointer!r} is not a JSON pointer")
+    tokens = [_unescape(t) for t in pointer[1:].split("/")]
+    node = document
+    for token in tokens[:-1]:
+        try:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        except (KeyError, IndexError, ValueError):
+            raise SpecError(f"errata location {pointer!r}: {token!r} does not exist in the spec") from None
+    return node, tokens[-1]
+
+
+def apply_erratum(document: dict, erratum: Erratum) -> None:
+    parent, key = _pointer_parent(document, erratum.location)
+    if erratum.op == "replace":
+        if key not in parent:
+            raise SpecError(f"erratum {erratum.id}: {erratum.location} does not exist, cannot replace it")
+        parent[key] = copy.deepcopy(erratum.value)
+    elif erratum.op == "add":
+        if key in parent:
+            raise SpecError(f"erratum {erratum.id}: {erratum.location} already exists; use replace")
+        parent[key] = copy.deepcopy(erratum.value)
+    else:
+        raise SpecError(f"erratum {erratum.id}: unknown op {erratum.op!r} (replace or add)")
+
+
+def load_yaml(path: Path, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise SpecError(f"{what} not found: {path}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SpecError(f"{what} {path} is not valid YAML{where}") from None
+
+
+def load_errata(path: Path) -> list[Erratum]:
+    data = load_yaml(path, "errata overlay") or {}
+    errata = []
+    for entry in data.get("errata", []):
+        try:
+            erratum = Erratum(id=entry["id"], kind=entry["kind"], location=entry["location"],
+                              op=entry.get("op", "replace"), value=entry.get("value"),
+                              evidence=entry["evidence"], summary=entry["summary"])
+        except KeyError as exc:
+            raise SpecError(f"errata entry {entry.get('id', '?')} lacks {exc.args[0]!r}") from None
+        if erratum.kind not in ERRATA_KINDS:
+            raise SpecError(f"erratum {erratum.id}: kind must be one of {ERRATA_KINDS}")
+        errata.append(erratum)
+    return errata
+
+
+class Contract:
+    """The effective contract (upstream + spec-bug errata) and its validators."""
+
+    def __init__(self, upstream: dict, errata: list[Erratum]) -> None:
+        if not isinstance(upstream, dict) or "paths" not in upstream:
+            raise SpecError("the spec has no 'paths': not an OpenAPI document")
+        self.upstream = upstream
+        self.errata = errata
+        self.document = copy.deepcopy(upstream)
+        for erratum in errata:
+            if erratum.kind == "spec-bug":
+                apply_erratum(self.document, erratum)
+        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        self.registry = Registry().with_resource(SPEC_URI, resource)
+        self.operations: dict[str, dict] = {}
+        self.pointers: dict[str, str] = {}
+        for path, item in self.document["paths"].items():
+            for method, operation in item.items():
+                if method in HTTP_METHODS:
+                    key = f"{method.upper()} {path}"
+                    self.operations[key] = operation
+                    self.pointers[key] = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}"
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @classmethod
+    def load(cls, spec_path: Path | None = None, errata_path: Path | None = None) -> Contract:
+        spec_path = spec_path or spec_dir() / "openapi.yaml"
+        errata_path = errata_path or spec_path.parent / "errata.yaml"
+        upstream = load_yaml(spec_path, "OpenAPI document")
+        errata = load_errata(errata_path) if errata_path.exists() else []
+        return cls(upstream, errata)
+
+    @property
+    def version(self) -> str:
+        return str(self.upstream.get("info", {}).get("version", "?"))
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        validator = self._validators.get(pointer)
+        if validator is None:
+            validator = Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry,
+                                             format_checker=Draft202012Validator.FORMAT_CHECKER)
+            self._validators[pointer] = validator
+        return validator
+
+    def _documented(self, operation: str, status: int) -> tuple[str, dict] | None:
+        responses = self.operations[operation].get("responses", {})
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in responses:
+                return key, responses[key]
+        return None
+
+    def validate(self, exchange: Exchange, operation: str, *, status: int | None = None,
+                 rule: str = "HTTP-STATUS") -> Any:
+        """Check status, content type and body of ``exchange`` against ``operation``; return the body."""
+        if operation not in self.operations:
+            raise KeyError(f"{operation!r} is not an operation of the spec")
+        if status is not None and exchange.status != status:
+            raise ConformanceFailure(
+                rule, f"{operation}: answered {exchange.status}, expected {status}",
+                expected=status, actual=exchange.status, exchange=exchange, rule_text=_rule_text(rule))
+        documented = self._documented(operation, exchange.status)
+        if documented is None:
+            listed = ", ".join(self.operations[operation].get("responses", {}))
+            raise ConformanceFailure(
+                "CONTRACT-STATUS", f"{operation}: status {exchange.status} is not documented",
+                expected=f"one of {listed}", actual=exchange.status, exchange=exchange,
+                rule_text=_rule_text("CONTRACT-STATUS"))
+        key, response = documented
+        content = response.get("content") or {}
+        if not content:
+            return None
+        media = exchange.content_type.split(";", 1)[0].strip().lower()
+        if media not in content:
+            raise ConformanceFailure(
+                "CONTRACT-CONTENT-TYPE", f"{operation}: content type {media or '(none)'!r} is not documented "
+                f"for status {exchange.status}", expected=" or ".join(content), actual=media or "(none)",
+                exchange=exchange, rule_text=_rule_text("CONTRACT-CONTENT-TYPE"))
+        if "json" not in media:
+            return exchange.text
+        body = exchange.json()
+        if "schema" in content[media]:
+            pointer = f"{self.pointers[operation]}/responses/{key}/content/{media.replace('/', '~1')}/schema"
+            self._check(body, pointer, f"{operation} -> {exchange.status}", exchange)
+        return body
+
+    def validate_body(self, body: Any, schema: str, *, exchange: Exchange | None = None) -> None:
+        """Check a JSON value against ``#/components/schemas/<schema>``."""
+        if schema not in self.document.get("components", {}).get("schemas", {}):
+            raise KeyError(f"schema {schema!r} is not in the spec")
+        self._check(body, f"/components/schemas/{schema}", schema, exchange)
+
+    def _check(self, body: Any, pointer: str, what: str, exchange: Exchange | None) -> None:
+        errors = list(self._validator(pointer).iter_errors(body))
+        if not errors:
+            return
+        error = best_match(errors)
+        raise ConformanceFailure(
+            "CONTRACT-SCHEMA",
+            f"{what}: body does not match the schema at {_where(error)} ({len(errors)} error(s))",
+            expected=f"{error.validator} {_short_schema(error)}", actual=error.message,
+            exchange=exchange, rule_text=_rule_text("CONTRACT-SCHEMA"))
+
+
+def _where(error: ValidationError) -> str:
+    return "$" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path)
+
+
+def _short_schema(error: ValidationError) -> str:
+    text = repr(error.validator_value)
+    return text if len(text) < 120 else text[:120] + "..."
+
+
+def _rule_text(rule: str) -> str:
+    from conformance.rules import load_rules
+
+    return load_rules().get(rule, {}).get("text", "")
+
+
+@functools.cache
+def default_contract() -> Contract:
+    return Contract.load()

@@ -1,0 +1,63 @@
+"""What a broken rule looks like: the rule, expected vs actual, the exchange, and a reproduction.
+
+A server author reads the failure, not the test code, so every failure the suite raises carries the
+rule id and its sentence, what was expected, what arrived, and the HTTP exchange as a curl line.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.client import Exchange
+
+
+class ConformanceFailure(AssertionError):
+    """The target broke a rule of the contract. Counted against the target."""
+
+    def __init__(self, rule: str, message: str, *, expected: Any = None, actual: Any = None,
+                 exchange: Exchange | None = None, rule_text: str = "") -> None:
+        self.rule = rule
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.exchange = exchange
+        self.rule_text = rule_text
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.rule}  {self.message}"]
+        if self.rule_text:
+            lines.append(f"  rule:     {self.rule_text}")
+        if self.expected is not None:
+            lines.append(f"  expected: {_short(self.expected)}")
+        if self.actual is not None:
+            lines.append(f"  actual:   {_short(self.actual)}")
+        if self.exchange is not None:
+            lines.append(f"  {self.exchange.summary()}")
+            body = self.exchange.body_excerpt()
+            if body:
+                lines.append(f"  response: {body}")
+            lines.append(f"  reproduce: {self.exchange.curl()}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "rule_text": self.rule_text,
+            "message": self.message,
+            "expected": _short(self.expected) if self.expected is not None else None,
+            "actual": _short(self.actual) if self.actual is not None else None,
+            "exchange": self.exchange.summary() if self.exchange else None,
+            "reproduce": self.exchange.curl() if self.exchange else None,
+        }
+
+
+class HarnessError(Exception):
+    """The suite cannot certify this target at all (unreachable, fixture graphs missing, bad settings)."""
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"

@@ -1,0 +1,197 @@
+"""The pytest plugin: options, markers, report header, fixtures, outcomes and reports.
+
+Registered through the ``pytest11`` entry point, so ``pytest --target-url=URL`` certifies a server and a
+plain ``pytest`` certifies the embedded reference. Harness errors (bad settings, target unreachable,
+fixture graphs missing) end the session with one line and exit code 6; they are never counted as the
+target's failures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import expected, reference, report
+from conformance.client import ApiClient
+from conformance.failures import ConformanceFailure, HarnessError
+from conformance.session import CertificationSession
+from conformance.settings import SettingsError, add_options, resolve
+from conformance.target import name_from_url
+
+HARNESS_EXIT_CODE = 6
+SESSION = pytest.StashKey[CertificationSession]()
+RESULTS = pytest.StashKey[report.Results]()
+AREAS = ("threads", "thread-status", "thread-search", "thread-runs", "thread-state")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "area(name): the API area a conformance test certifies "
+                            f"({', '.join(AREAS)})")
+    config.addinivalue_line("markers", "expected_failure(reason, rule): set by --expected-failures")
+    try:
+        settings = resolve(config)
+    except SettingsError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+    session = CertificationSession(settings)
+    config.stash[SESSION] = session
+    name = settings.target_name or (
+        reference.REFERENCE_NAME if settings.target_url is None else name_from_url(settings.target_url))
+    session.planned_name = name
+    folder = settings.conformance_report
+    report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
+    config.stash[RESULTS] = report.Results(report_dir=report_dir)
+    if report_dir is not None and not getattr(config.option, "xmlpath", None) and _runs_conformance(config):
+        config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def _runs_conformance(config: pytest.Config) -> bool:
+    """True unless this pytest run is the project's own tests (which never certify a target)."""
+    args = [str(a) for a in config.args]
+    return not args or any("conformance" in a for a in args) or config.getoption("target_url", None)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash.get(SESSION, None)
+    if session is None:
+        return []
+    lines = ["conformance: " + line for line in session.settings.describe()]
+    target = session.settings.target_url or f"embedded reference ({reference.REFERENCE_NAME})"
+    lines.insert(0, f"conformance: target {target}, session tag {session.id}")
+    return lines
+
+
+def _is_conformance(item: pytest.Item) -> bool:
+    return item.get_closest_marker("area") is not None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    cert = config.stash[SESSION]
+    path = cert.settings.expected_failures
+    file = Path(path) if path else expected.default_for(cert.planned_name)
+    entries = []
+    if file is not None:
+        try:
+            entries = expected.load(file)
+        except expected.ExpectedFailuresError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+    config.stash[RESULTS].expected_failures_file = str(file) if file else None
+    for item in items:
+        for entry in entries:
+            if _is_conformance(item) and entry.matches(item.nodeid):
+                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule))
+                item.add_marker(pytest.mark.xfail(reason=f"expected failure: {entry.reason}", strict=True,
+                                                  raises=ConformanceFailure))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Connect once, before the first test, so a target that cannot be certified is one clear line."""
+    config = session.config
+    if config.option.collectonly or not any(_is_conformance(i) for i in session.items):
+        return
+    cert = config.stash[SESSION]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def log(message: str) -> None:
+        if reporter is not None:
+            reporter.write_line(f"conformance: {message}")
+
+    try:
+        target = cert.connect(log=log)
+    except HarnessError as exc:
+        config.stash[RESULTS].harness_error = str(exc)
+        _write_reports(config)
+        pytest.exit(f"conformance harness error: {exc}", returncode=HARNESS_EXIT_CODE)
+    log(f"certifying {target.name} at {target.display_url}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    rep = yield
+    excinfo = call.excinfo
+    failure = excinfo.value if excinfo is not None and isinstance(excinfo.value, ConformanceFailure) else None
+    marker = item.get_closest_marker("expected_failure")
+    if failure is not None and marker is not None and marker.kwargs.get("rule") \
+            and failure.rule != marker.kwargs["rule"] and getattr(rep, "wasxfail", None) is not None:
+        # Listed for one rule, failing for another: that is a new failure, not the known one.
+        del rep.wasxfail
+        rep.outcome = "failed"
+    if failure is not None and rep.outcome == "failed":
+        rep.longrepr = f"{failure.render()}\n  test: {item.nodeid}"
+    if _is_conformance(item):
+        item.config.stash[RESULTS].record(item, rep, failure, call)
+    return rep
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    cert = config.stash.get(SESSION, None)
+    if cert is None:
+        return
+    try:
+        cert.cleanup()
+    finally:
+        cert.close()
+    _write_reports(config)
+
+
+def _write_reports(config: pytest.Config) -> None:
+    cert = config.stash[SESSION]
+    results = config.stash[RESULTS]
+    if results.report_dir is None or (not results.tests and not results.harness_error):
+        return
+    try:
+        written = results.write(cert)
+    except OSError as exc:
+        print(f"conformance: could not write the report: {exc}", file=sys.stderr)
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and written:
+        reporter.write_line(f"conformance: report written to {results.report_dir}/ "
+                            f"({', '.join(p.name for p in written)})")
+
+
+# ----------------------------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="session")
+def certification(request: pytest.FixtureRequest) -> CertificationSession:
+    cert = request.config.stash[SESSION]
+    if cert.target is None:
+        try:
+            cert.connect()
+        except HarnessError as exc:
+            pytest.exit(f"conformance harness error: {exc}", returncode=HARNESS_EXIT_CODE)
+    return cert
+
+
+@pytest.fixture(scope="session")
+def target(certification: CertificationSession):
+    return certification.target
+
+
+@pytest.fixture(scope="session")
+def contract(certification: CertificationSession):
+    return certification.contract
+
+
+@pytest.fixture(scope="session")
+def settings(certification: CertificationSession):
+    return certification.settings
+
+
+@pytest.fixture
+def client(certification: CertificationSession) -> ApiClient:
+    """An HTTP client for one test; its exchanges go into the report."""
+    return ApiClient(certification.http, certification.secret_headers)
+
+
+@pytest.fixture
+def tag(certification: CertificationSession) -> dict[str, str]:
+    """Metadata that marks a test's resources as the suite's own (and this test's own)."""
+    return certification.tag()

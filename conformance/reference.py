@@ -1,0 +1,176 @@
+"""The embedded default target: the official in-memory Agent Server, as ``langgraph dev`` runs it.
+
+It lives in a virtual environment of its own (langgraph-api pins a jsonschema-rs that schemathesis
+cannot share), installed on first use and reused after. Each start is clean: a fresh temporary folder
+holds a copy of the fixture graphs, so no thread survives from an earlier session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from conformance.failures import HarnessError
+from conformance.paths import GRAPHS_DIR
+
+LANGGRAPH_API_VERSION = "0.16.7"
+REQUIREMENTS = (
+    "langgraph-cli[inmem]==0.4.40",
+    f"langgraph-api=={LANGGRAPH_API_VERSION}",
+    "langgraph-runtime-inmem==0.36.7",
+    "langgraph>=1.2,<1.3",
+)
+REFERENCE_NAME = f"langgraph-api-{LANGGRAPH_API_VERSION}-inmem"
+OFFLINE_ENV = {
+    "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    "LANGGRAPH_NO_VERSION_CHECK": "true",
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGGRAPH_DISABLE_FILE_PERSISTENCE": "true",
+}
+START_DEADLINE = 90.0
+
+
+def cache_root(configured: str | None = None) -> Path:
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "langgraph-conformance"
+
+
+def environment_dir(configured: str | None = None) -> Path:
+    return cache_root(configured) / f"reference-{LANGGRAPH_API_VERSION}"
+
+
+def _bin(env_dir: Path, name: str) -> Path:
+    return env_dir / "bin" / name
+
+
+def ensure_installed(configured_cache: str | None = None, log=None) -> Path:
+    """Create the reference environment once; concurrent sessions wait for the first one's install."""
+    env_dir = environment_dir(configured_cache)
+    marker = env_dir / ".installed"
+    wanted = "\n".join(REQUIREMENTS)
+    if marker.exists() and marker.read_text() == wanted:
+        return env_dir
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(env_dir.parent / f".lock-{env_dir.name}", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and marker.read_text() == wanted:
+            return env_dir
+        if log:
+            log(f"installing the reference server into {env_dir} (first use only)")
+        shutil.rmtree(env_dir, ignore_errors=True)
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+        command = [str(_bin(env_dir, "python")), "-m", "pip", "install", "--quiet",
+                   "--disable-pip-version-check", *REQUIREMENTS]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise HarnessError("could not install the reference server: " + " | ".join(tail))
+        marker.write_text(wanted)
+    return env_dir
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def openapi_path(env_dir: Path) -> Path:
+    """The wheel's own openapi.json: the upstream document this suite vendors."""
+    result = subprocess.run(
+        [str(_bin(env_dir, "python")), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True)
+    return Path(result.stdout.strip()) / "openapi.json"
+
+
+@dataclass
+class RunningReference:
+    url: str
+    process: subprocess.Popen
+    workdir: Path
+    log_path: Path
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start(configured_cache: str | None = None, log=None, port: int | None = None) -> RunningReference:
+    """Start the reference on a free loopback port and wait until it answers /ok."""
+    env_dir = ensure_installed(configured_cache, log)
+    workdir = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
+    shutil.copytree(GRAPHS_DIR, workdir / "graphs", ignore=shutil.ignore_patterns("__pycache__"))
+    port = port or free_port()
+    log_path = workdir / "server.log"
+    env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    command = [str(_bin(env_dir, "langgraph")), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1",
+               "--port", str(port), "--n-jobs-per-worker", "10", "--config", "langgraph.json"]
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(command, cwd=workdir / "graphs", env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    running = RunningReference(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir,
+                               log_path=log_path)
+    deadline = time.monotonic() + START_DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = running.log_tail()
+            running.stop()
+            raise HarnessError(f"the reference server exited with code {process.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"{running.url}/ok", timeout=2).status_code == 200:
+                return running
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)  # poll interval while waiting for start-up, bounded by the deadline
+    tail = running.log_tail()
+    running.stop()
+    raise HarnessError(f"the reference server did not answer /ok on port {port} within "
+                       f"{START_DEADLINE:g} s:\n{tail}")
+
+
+def main() -> int:
+    """``python -m conformance.reference``: run the embedded reference in the foreground (for debugging)."""
+    running = start(log=lambda m: print(m, file=sys.stderr))
+    print(running.url, flush=True)
+    try:
+        running.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

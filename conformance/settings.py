@@ -1,0 +1,140 @@
+"""The suite's settings: one table, each entry a CLI flag, an ini key and an environment variable.
+
+Resolution order is command line, then environment, then ini file, then the default, so a CI job can
+pin a value in ``pytest.ini`` and a developer can still override it for one run. A bad value names the
+place it came from, because "invalid float" without a source is useless in a CI log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+
+class SettingsError(ValueError):
+    """A setting has a value the suite cannot use."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # attribute name and ini key
+    help: str
+    default: Any = None
+    kind: str = "str"  # str | float | int | list
+    secret: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "CONFORMANCE_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target_url", "Base URL of the Agent Server to certify. Without it the suite starts the "
+           "embedded reference server (langgraph-api, in-memory)."),
+    Option("target_name", "Name of the implementation under test; names the report folder "
+           "(default: derived from the target)."),
+    Option("api_key", "API key sent as the x-api-key header. Never printed.", secret=True),
+    Option("target_header", "Extra request header 'Name: value' (repeatable). Values are never printed.",
+           default=(), kind="list", secret=True),
+    Option("request_timeout", "Seconds to wait for any single HTTP answer.", default=30.0, kind="float"),
+    Option("run_timeout", "Seconds a background run may take to reach a final status.", default=60.0,
+           kind="float"),
+    Option("spec", "Path to the vendored OpenAPI document (default: the suite's spec/openapi.yaml)."),
+    Option("errata", "Path to the errata overlay (default: errata.yaml beside the spec)."),
+    Option("expected_failures", "YAML file of the target's known failures; a listed test that passes "
+           "fails the run as stale. Default for the embedded target: the reference's own file."),
+    Option("conformance_report", "Folder for junit.xml, results.json and report.md "
+           "(default: reports/<target-name>/; 'none' disables)."),
+    Option("reference_cache", "Folder holding the embedded reference's virtual environment "
+           "(default: ~/.cache/langgraph-conformance)."),
+)
+
+BY_NAME = {option.name: option for option in OPTIONS}
+
+
+@dataclass
+class Settings:
+    """The resolved values, plus where each came from (for the report header and error messages)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def describe(self) -> list[str]:
+        """Lines for the report header, with secrets redacted."""
+        lines = []
+        for option in OPTIONS:
+            value = self.values.get(option.name)
+            if value in (None, (), []):
+                continue
+            shown = "<redacted>" if option.secret else value
+            if option.name == "target_header":
+                shown = ", ".join(f"{h.split(':', 1)[0]}: <redacted>" for h in value)
+            lines.append(f"{option.name} = {shown}  ({self.sources[option.name]})")
+        return lines
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "LangGraph Agent Server conformance")
+    for option in OPTIONS:
+        help_text = f"{option.help} [env {option.env}, ini {option.name}]"
+        if option.kind == "list":
+            group.addoption(option.flag, action="append", dest=option.name, default=None, help=help_text)
+            parser.addini(option.name, help=option.help, type="linelist", default=[])
+        else:
+            group.addoption(option.flag, action="store", dest=option.name, default=None, help=help_text)
+            parser.addini(option.name, help=option.help, default=None)
+
+
+def _convert(option: Option, raw: Any, source: str) -> Any:
+    if option.kind == "list":
+        items = raw if isinstance(raw, list | tuple) else [s for s in str(raw).split("\n") if s.strip()]
+        if option.name == "target_header":
+            for item in items:
+                if ":" not in item or not item.split(":", 1)[0].strip():
+                    raise SettingsError(f"{option.name} from {source}: expected 'Name: value', got a value "
+                                        "without a header name")
+        return tuple(item.strip() for item in items)
+    if option.kind == "float":
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{option.name} from {source}: expected a number of seconds, got {raw!r}") \
+                from None
+        if value <= 0:
+            raise SettingsError(f"{option.name} from {source}: must be positive, got {raw!r}")
+        return value
+    return str(raw)
+
+
+def resolve(config: pytest.Config) -> Settings:
+    settings = Settings()
+    for option in OPTIONS:
+        cli = config.getoption(option.name, default=None)
+        env = os.environ.get(option.env)
+        ini = config.getini(option.name)
+        if cli not in (None, []):
+            raw, source = cli, f"command line {option.flag}"
+        elif env not in (None, ""):
+            raw, source = env, f"environment {option.env}"
+        elif ini not in (None, [], ""):
+            raw, source = ini, f"ini {option.name}"
+        else:
+            settings.values[option.name] = option.default
+            settings.sources[option.name] = "default"
+            continue
+        settings.values[option.name] = _convert(option, raw, source)
+        settings.sources[option.name] = source
+    return settings

@@ -1,0 +1,57 @@
+"""Fixtures shared by the conformance tests: the user-level API and threads prepared in each status.
+
+Runs are slow compared with requests (an Agent Server picks a run up in about a second), so the threads
+that need a finished run are prepared once per session, all runs started together, and then only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from conformance.client import ApiClient
+from conformance.flows import Api, human
+
+
+@pytest.fixture
+def api(client, contract, certification, tag) -> Api:
+    return Api(client, contract, certification, tag)
+
+
+@dataclass
+class PreparedThreads:
+    """Threads driven into each final status, all tagged with ``tag`` and nothing else shares it."""
+
+    tag: dict[str, str]
+    marker: str  # a value only the "done" thread holds in its state (for the values filter)
+    ids: dict[str, str] = field(default_factory=dict)  # role -> thread id
+    runs: dict[str, str] = field(default_factory=dict)  # role -> run id
+    statuses: dict[str, str] = field(default_factory=dict)  # role -> the thread status it must show
+
+    def by_status(self, status: str) -> set[str]:
+        return {self.ids[role] for role, s in self.statuses.items() if s == status}
+
+
+PREPARED = {  # role -> (graph, expected thread status)
+    "done": ("agent", "idle"),
+    "interrupted": ("interrupt", "interrupted"),
+    "error": ("fail", "error"),
+}
+
+
+@pytest.fixture(scope="session")
+def prepared(certification, contract) -> PreparedThreads:
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification,
+              certification.tag())
+    prepared = PreparedThreads(tag=api.tag, marker=f"marker-{api.tag['conformance_test']}")
+    prepared.ids["idle"] = api.create_thread({"role": "idle"})["thread_id"]
+    prepared.statuses["idle"] = "idle"
+    for role, (graph, status) in PREPARED.items():
+        thread_id = api.create_thread({"role": role})["thread_id"]
+        run, _ = api.start_run(thread_id, graph, human("hello", answer=prepared.marker if role == "done"
+                                                       else None))
+        prepared.ids[role], prepared.runs[role], prepared.statuses[role] = thread_id, run["run_id"], status
+    for role in PREPARED:
+        api.wait_run(prepared.ids[role], prepared.runs[role])
+    return prepared
