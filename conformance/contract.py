@@ -63,6 +63,8 @@ def _pointer_parent(document: Any, pointer: str) -> tuple[Any, str]:
 
 def apply_erratum(document: dict, erratum: Erratum) -> None:
     parent, key = _pointer_parent(document, erratum.location)
+    if erratum.op == "none":  # implemented by the contract's own code (see its evidence)
+        return
     if erratum.op == "replace":
         if key not in parent:
             raise SpecError(f"erratum {erratum.id}: {erratum.location} does not exist, cannot replace it")
@@ -72,7 +74,7 @@ def apply_erratum(document: dict, erratum: Erratum) -> None:
             raise SpecError(f"erratum {erratum.id}: {erratum.location} already exists; use replace")
         parent[key] = copy.deepcopy(erratum.value)
     else:
-        raise SpecError(f"erratum {erratum.id}: unknown op {erratum.op!r} (replace or add)")
+        raise SpecError(f"erratum {erratum.id}: unknown op {erratum.op!r} (replace, add or none)")
 
 
 def load_yaml(path: Path, what: str) -> Any:
@@ -155,8 +157,12 @@ class Contract:
         return None
 
     def validate(self, exchange: Exchange, operation: str, *, status: int | None = None,
-                 rule: str = "HTTP-STATUS") -> Any:
-        """Check status, content type and body of ``exchange`` against ``operation``; return the body."""
+                 rule: str = "HTTP-STATUS", selected: list[str] | None = None) -> Any:
+        """Check status, content type and body of ``exchange`` against ``operation``; return the body.
+
+        ``selected``: the fields a ``select`` asked for; ``required`` is then enforced for those only
+        (erratum E006).
+        """
         if operation not in self.operations:
             raise KeyError(f"{operation!r} is not an operation of the spec")
         if status is not None and exchange.status != status:
@@ -185,7 +191,7 @@ class Contract:
         body = exchange.json()
         if "schema" in content[media]:
             pointer = f"{self.pointers[operation]}/responses/{key}/content/{media.replace('/', '~1')}/schema"
-            self._check(body, pointer, f"{operation} -> {exchange.status}", exchange)
+            self._check(body, pointer, f"{operation} -> {exchange.status}", exchange, selected)
         return body
 
     def validate_body(self, body: Any, schema: str, *, exchange: Exchange | None = None) -> None:
@@ -194,8 +200,9 @@ class Contract:
             raise KeyError(f"schema {schema!r} is not in the spec")
         self._check(body, f"/components/schemas/{schema}", schema, exchange)
 
-    def _check(self, body: Any, pointer: str, what: str, exchange: Exchange | None) -> None:
-        errors = list(self._validator(pointer).iter_errors(body))
+    def _check(self, body: Any, pointer: str, what: str, exchange: Exchange | None,
+               selected: list[str] | None = None) -> None:
+        errors = [e for e in self._validator(pointer).iter_errors(body) if not _unselected(e, selected)]
         if not errors:
             return
         error = best_match(errors)
@@ -204,6 +211,14 @@ class Contract:
             f"{what}: body does not match the schema at {_where(error)} ({len(errors)} error(s))",
             expected=f"{error.validator} {_short_schema(error)}", actual=error.message,
             exchange=exchange, rule_text=_rule_text("CONTRACT-SCHEMA"))
+
+
+def _unselected(error: ValidationError, selected: list[str] | None) -> bool:
+    """A `required` error about a field the request did not select (erratum E006)."""
+    if selected is None or error.validator != "required":
+        return False
+    missing = {name for name in error.validator_value if isinstance(error.instance, dict)} - set(error.instance)
+    return bool(missing) and not missing & set(selected)
 
 
 def _where(error: ValidationError) -> str:

@@ -66,7 +66,8 @@ class Api:
 
     def search(self, body: dict[str, Any], rule: str = "SEARCH-OK") -> tuple[list[dict[str, Any]], Exchange]:
         exchange = self.client.post("/threads/search", json=body)
-        found = self.contract.validate(exchange, "POST /threads/search", status=200, rule=rule)
+        found = self.contract.validate(exchange, "POST /threads/search", status=200, rule=rule,
+                                       selected=body.get("select"))
         return found, exchange
 
     def wait_thread_status(self, thread_id: str, status: str, rule: str) -> dict[str, Any]:

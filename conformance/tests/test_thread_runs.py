@@ -144,8 +144,10 @@ def test_run_after_join_is_success_with_its_inputs(echo_run, contract, target):
     kwargs = run.get("kwargs") or {}
     expect(kwargs.get("input") == echo_run.run_input, "RUNS-GET", "the run's kwargs.input is not the input sent",
            expected=echo_run.run_input, actual=kwargs.get("input"), exchange=echo_run.after)
-    expect(run.get("multitask_strategy") == "reject", "RUNS-GET",
-           "the run's multitask_strategy is not the documented default", expected="reject",
+    default = contract.document["components"]["schemas"]["RunCreateStateful"]["properties"][
+        "multitask_strategy"]["default"]
+    expect(run.get("multitask_strategy") == default, "RUNS-GET",
+           "the run's multitask_strategy is not the documented default", expected=default,
            actual=run.get("multitask_strategy"), exchange=echo_run.after)
 
 

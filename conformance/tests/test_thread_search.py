@@ -1,0 +1,183 @@
+"""POST /threads/search: every request field is proven applied, not only accepted.
+
+The corpus is twelve threads with ids chosen so that id order, creation order and update order all
+differ: a server that sorts by the wrong field, or not at all, cannot pass by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from conformance.client import ApiClient
+from conformance.flows import Api
+from conformance.rules import expect
+
+pytestmark = pytest.mark.area("thread-search")
+
+CORPUS_SIZE = 12
+CREATION_ORDER = (5, 2, 9, 0, 11, 7, 3, 10, 1, 8, 4, 6)  # index into the sorted ids
+UPDATED_FIRST = 3  # the first three created are updated last, so updated_at order differs from created_at
+
+
+@dataclass
+class Corpus:
+    tag: dict[str, str]
+    created: list[str]  # thread ids in creation order
+    updated: list[str]  # thread ids in updated_at order
+
+    def expected_order(self, field: str) -> list[str]:
+        if field == "thread_id":
+            return sorted(self.created)
+        if field in ("created_at", "state_updated_at"):
+            return list(self.created)
+        if field == "updated_at":
+            return list(self.updated)
+        raise ValueError(field)
+
+
+@pytest.fixture(scope="module")
+def corpus(certification, contract) -> Corpus:
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification,
+              certification.tag())
+    ids = sorted(str(uuid.uuid4()) for _ in range(CORPUS_SIZE))
+    created = [ids[i] for i in CREATION_ORDER]
+    for position, thread_id in enumerate(created):
+        api.create_thread({"position": position}, thread_id=thread_id)
+    for thread_id in created[:UPDATED_FIRST]:
+        exchange = api.client.patch(f"/threads/{thread_id}", json={"metadata": {"touched": True}})
+        contract.validate(exchange, "PATCH /threads/{thread_id}", status=200, rule="THREADS-GET")
+    return Corpus(tag=api.tag, created=created, updated=created[UPDATED_FIRST:] + created[:UPDATED_FIRST])
+
+
+def _ids(found: list[dict]) -> list[str]:
+    return [t.get("thread_id") for t in found]
+
+
+def test_ids_filter_returns_exactly_those_threads(api, corpus):
+    """ids: only the threads listed come back."""
+    wanted = [corpus.created[3], corpus.created[7]]
+    found, exchange = api.search({"ids": wanted, "limit": 100}, rule="SEARCH-IDS")
+    expect(sorted(_ids(found)) == sorted(wanted), "SEARCH-IDS", "POST /threads/search: ids filter not applied",
+           expected=sorted(wanted), actual=_ids(found)[:20], exchange=exchange)
+
+
+def test_ids_filter_with_an_unknown_id_returns_nothing(api):
+    """ids: an id no thread has matches nothing."""
+    found, exchange = api.search({"ids": [api.new_id()]}, rule="SEARCH-IDS")
+    expect(found == [], "SEARCH-IDS", "POST /threads/search: ids filter of an unknown id returned threads",
+           expected=[], actual=_ids(found)[:20], exchange=exchange)
+
+
+def test_metadata_filter_returns_exactly_the_tagged_threads(api, corpus):
+    """metadata: every thread carrying the tag, and only those."""
+    found, exchange = api.search({"metadata": corpus.tag, "limit": 100}, rule="SEARCH-METADATA")
+    expect(sorted(_ids(found)) == sorted(corpus.created), "SEARCH-METADATA",
+           "POST /threads/search: metadata filter not applied", expected=f"the {CORPUS_SIZE} tagged threads",
+           actual=f"{len(found)} threads, {len(set(_ids(found)) - set(corpus.created))} of them untagged",
+           exchange=exchange)
+
+
+def test_values_filter_returns_the_thread_with_that_state(api, prepared):
+    """values: only the thread whose state holds the value comes back."""
+    found, exchange = api.search({"values": {"answer": prepared.marker}, "limit": 100}, rule="SEARCH-VALUES")
+    expect(_ids(found) == [prepared.ids["done"]], "SEARCH-VALUES", "POST /threads/search: values filter not applied",
+           expected=[prepared.ids["done"]], actual=_ids(found)[:20], exchange=exchange)
+
+
+@pytest.mark.parametrize("limit", [1, 5])
+def test_limit_caps_the_results(api, corpus, limit):
+    """limit: at most that many threads."""
+    found, exchange = api.search({"metadata": corpus.tag, "limit": limit}, rule="SEARCH-LIMIT")
+    expect(len(found) == limit, "SEARCH-LIMIT", f"POST /threads/search: limit {limit} not applied",
+           expected=f"{limit} threads", actual=f"{len(found)} threads", exchange=exchange)
+
+
+def test_limit_1000_returns_all_matches(api, corpus):
+    """limit: the maximum, 1000, is accepted and not capped lower."""
+    found, exchange = api.search({"metadata": corpus.tag, "limit": 1000}, rule="SEARCH-LIMIT")
+    expect(len(found) == CORPUS_SIZE, "SEARCH-LIMIT", "POST /threads/search: limit 1000 did not return every match",
+           expected=f"{CORPUS_SIZE} threads", actual=f"{len(found)} threads", exchange=exchange)
+
+
+def test_default_limit_is_10(api, corpus):
+    """limit: without one, 10 threads come back."""
+    found, exchange = api.search({"metadata": corpus.tag}, rule="SEARCH-LIMIT")
+    expect(len(found) == 10, "SEARCH-LIMIT", "POST /threads/search: the default limit is not 10",
+           expected="10 threads", actual=f"{len(found)} threads", exchange=exchange)
+
+
+@pytest.mark.parametrize("offset", [3, 11, 12])
+def test_offset_skips_that_many(api, corpus, offset):
+    """offset: the first `offset` matches, in the requested order, are skipped."""
+    body = {"metadata": corpus.tag, "sort_by": "thread_id", "sort_order": "asc", "limit": 100, "offset": offset}
+    found, exchange = api.search(body, rule="SEARCH-OFFSET")
+    wanted = sorted(corpus.created)[offset:]
+    expect(_ids(found) == wanted, "SEARCH-OFFSET", f"POST /threads/search: offset {offset} not applied",
+           expected=wanted, actual=_ids(found), exchange=exchange)
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("field", ["thread_id", "created_at", "updated_at", "state_updated_at"])
+def test_sort_orders_by_the_field(api, corpus, field, order):
+    """sort_by x sort_order: results come in that field's order, ascending or descending."""
+    body = {"metadata": corpus.tag, "sort_by": field, "sort_order": order, "limit": 100}
+    found, exchange = api.search(body, rule="SEARCH-SORT")
+    wanted = corpus.expected_order(field)
+    if order == "desc":
+        wanted.reverse()
+    expect(_ids(found) == wanted, "SEARCH-SORT", f"POST /threads/search: sort_by={field} sort_order={order} not applied",
+           expected=wanted, actual=_ids(found), exchange=exchange)
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_sort_by_status(api, prepared, order):
+    """sort_by=status: threads of different statuses come grouped in status order."""
+    body = {"metadata": prepared.tag, "sort_by": "status", "sort_order": order, "limit": 100}
+    found, exchange = api.search(body, rule="SEARCH-SORT")
+    statuses = [t.get("status") for t in found]
+    wanted = sorted(prepared.statuses.values(), reverse=order == "desc")
+    expect(statuses == wanted, "SEARCH-SORT", f"POST /threads/search: sort_by=status sort_order={order} not applied",
+           expected=wanted, actual=statuses, exchange=exchange)
+
+
+SELECTIONS = [
+    ["thread_id"],
+    ["thread_id", "status"],
+    ["metadata", "created_at", "updated_at"],
+    ["thread_id", "values", "config", "state_updated_at"],
+    ["thread_id", "interrupts"],
+]
+
+
+@pytest.mark.parametrize("select", SELECTIONS, ids=["+".join(s) for s in SELECTIONS])
+def test_select_returns_exactly_the_selected_fields(api, corpus, select):
+    """select: each thread has exactly the selected fields."""
+    found, exchange = api.search({"metadata": corpus.tag, "select": select, "limit": 3}, rule="SEARCH-SELECT")
+    expect(len(found) == 3, "SEARCH-SELECT", "POST /threads/search with select returned the wrong number of threads",
+           expected=3, actual=len(found), exchange=exchange)
+    for thread in found:
+        expect(sorted(thread) == sorted(select), "SEARCH-SELECT", "POST /threads/search: select not applied",
+               expected=sorted(select), actual=sorted(thread), exchange=exchange)
+
+
+INVALID = {
+    "unknown-status": {"status": "sleeping"},
+    "limit-0": {"limit": 0},
+    "limit-1001": {"limit": 1001},
+    "negative-offset": {"offset": -1},
+    "unknown-sort-by": {"sort_by": "colour"},
+    "unknown-sort-order": {"sort_order": "sideways"},
+    "unknown-select-field": {"select": ["colour"]},
+    "limit-not-integer": {"limit": "ten"},
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_search_is_422(api, case):
+    """A search that violates the request schema answers 422 with an ErrorResponse body."""
+    exchange = api.client.post("/threads/search", json=INVALID[case])
+    api.contract.validate(exchange, "POST /threads/search", status=422, rule="SEARCH-VALIDATION")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
