@@ -128,8 +128,8 @@ def test_sort_orders_by_the_field(api, corpus, field, order):
     wanted = corpus.expected_order(field)
     if order == "desc":
         wanted.reverse()
-    expect(_ids(found) == wanted, "SEARCH-SORT", f"POST /threads/search: sort_by={field} sort_order={order} not applied",
-           expected=wanted, actual=_ids(found), exchange=exchange)
+    expect(_ids(found) == wanted, "SEARCH-SORT",
+           f"POST /threads/search: sort_by={field} sort_order={order} not applied", expected=wanted, actual=_ids(found), exchange=exchange)
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The two set-up commands of the README, usable on a fresh machine with python3 (>= 3.11):
+#   ./run.sh certify [pytest args]   certify a target (default: the embedded reference) and write reports/
+#   ./run.sh selftest [pytest args]  the project's own tests: the suite passes on the reference and fails
+#                                    on servers that are wrong on purpose
+# Both create .venv on first use (the reference server gets its own environment, see README).
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -x .venv/bin/python ] || [ pyproject.toml -nt .venv/.installed ]; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import conformance, schemathesis" && touch .venv/.installed
+fi
+command="${1:-certify}"; shift || true
+case "$command" in
+  certify)  exec .venv/bin/python -m pytest "$@" ;;
+  selftest) exec .venv/bin/python -m pytest tests "$@" ;;
+  lint)     exec .venv/bin/ruff check . ;;
+  *) echo "usage: ./run.sh certify|selftest|lint [pytest args]" >&2; exit 2 ;;
+esac
