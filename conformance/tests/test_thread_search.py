@@ -46,6 +46,8 @@ def corpus(certification, contract) -> Corpus:
     created = [ids[i] for i in CREATION_ORDER]
     for position, thread_id in enumerate(created):
         api.create_thread({"position": position}, thread_id=thread_id)
+    # A decoy of this session but another tag: a filter that is ignored returns it too.
+    api.create_thread({"position": -1}, tag=certification.tag())
     for thread_id in created[:UPDATED_FIRST]:
         exchange = api.client.patch(f"/threads/{thread_id}", json={"metadata": {"touched": True}})
         contract.validate(exchange, "PATCH /threads/{thread_id}", status=200, rule="THREADS-GET")

@@ -1,0 +1,19 @@
+"""Fixtures of the project's own tests: one real reference server shared by everything in a worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import reference
+from tests import faults
+
+
+@pytest.fixture(scope="session")
+def reference_url():
+    """The official in-memory server with the fixture graphs, started once per test worker."""
+    running = reference.start()
+    try:
+        yield running.url
+    finally:
+        faults.HANG.set()
+        running.stop()

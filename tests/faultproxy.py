@@ -1,0 +1,179 @@
+"""A reverse proxy in front of a real Agent Server that injects exactly one fault.
+
+Real HTTP on loopback, a real server behind it: the suite under test cannot tell the proxy from a
+server that has the fault. With no fault, the proxy is a *correct* server: it also corrects the two
+known bugs of the reference (the 500 of a ``values`` search, the missing ``interrupts`` key under
+``select``), so a clean run through it must be fully green with no expected failures at all.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
+
+
+@dataclass
+class Req:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any = None  # parsed JSON, or None
+    raw: bytes = b""
+
+    def is_(self, method: str, pattern: str) -> bool:
+        """Match "GET /threads/*/runs/*": '*' stands for one path segment."""
+        if method != self.method:
+            return False
+        want, got = pattern.strip("/").split("/"), self.path.strip("/").split("/")
+        return len(want) == len(got) and all(w == "*" or w == g for w, g in zip(want, got, strict=True))
+
+
+@dataclass
+class Resp:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""
+    _json: Any = None
+    _parsed: bool = False
+
+    @property
+    def json(self) -> Any:
+        if not self._parsed:
+            try:
+                self._json = json.loads(self.content)
+            except ValueError:
+                self._json = None
+            self._parsed = True
+        return self._json
+
+    @json.setter
+    def json(self, value: Any) -> None:
+        self._json, self._parsed = value, True
+        self.content = json.dumps(value).encode()
+        self.headers["content-type"] = "application/json"
+
+
+RequestHook = Callable[[Req], "Resp | None"]
+ResponseHook = Callable[[Req, Resp], None]
+
+
+def _contains(whole: Any, part: Any) -> bool:
+    """JSON containment, as a values/metadata filter means it."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and _contains(whole[k], v) for k, v in part.items())
+    return whole == part
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, on_request: RequestHook | None = None,
+                 on_response: ResponseHook | None = None, correct_reference: bool = True) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.on_request = on_request
+        self.on_response = on_response
+        self.correct_reference = correct_reference
+        self.http = httpx.Client(base_url=self.upstream, timeout=60)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FaultProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.http.close()
+
+    # ---------------------------------------------------------------------------------- forwarding
+    def forward(self, req: Req) -> Resp:
+        body = json.dumps(req.body).encode() if req.body is not None else req.raw or None
+        url = req.path + ("?" + urlencode(req.query) if req.query else "")
+        headers = {"content-type": "application/json"} if body else {}
+        response = self.http.request(req.method, url, content=body, headers=headers)
+        kept = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
+        return Resp(response.status_code, kept, response.content)
+
+    def handle(self, req: Req) -> Resp:
+        if self.on_request is not None:
+            shortcut = self.on_request(req)
+            if shortcut is not None:
+                return shortcut
+        if self.correct_reference and req.is_("POST", "/threads/search") and isinstance(req.body, dict) \
+                and "values" in req.body:
+            resp = self._search_values(req)
+        else:
+            resp = self.forward(req)
+        if self.correct_reference and req.is_("POST", "/threads/search") and isinstance(req.body, dict) \
+                and "interrupts" in (req.body.get("select") or []) and isinstance(resp.json, list):
+            resp.json = [{**t, "interrupts": t.get("interrupts", {})} if isinstance(t, dict) else t
+                         for t in resp.json]
+        if self.on_response is not None:
+            self.on_response(req, resp)
+        return resp
+
+    def _search_values(self, req: Req) -> Resp:
+        """The values filter done right: the reference answers 500 to it (see its expected failures)."""
+        body = dict(req.body)
+        wanted = body.pop("values")
+        limit, offset = body.pop("limit", 10), body.pop("offset", 0)
+        select = body.get("select")
+        if select:
+            body["select"] = sorted(set(select) | {"values"})
+        resp = self.forward(Req("POST", req.path, {}, {**body, "limit": 1000, "offset": 0}))
+        if resp.status != 200 or not isinstance(resp.json, list):
+            return resp
+        matches = [t for t in resp.json if _contains(t.get("values"), wanted)]
+        if select and "values" not in select:
+            matches = [{k: v for k, v in t.items() if k != "values"} for t in matches]
+        resp.json = matches[offset:offset + limit]
+        return resp
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep the self-test output readable
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw)
+                try:
+                    resp = proxy.handle(req)
+                except (httpx.HTTPError, OSError) as exc:
+                    resp = Resp(502, {"content-type": "text/plain"}, f"proxy: {exc}".encode())
+                try:
+                    self.send_response(resp.status)
+                    for name, value in resp.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(resp.content)))
+                    self.end_headers()
+                    self.wfile.write(resp.content)
+                except OSError:
+                    pass  # the client gave up (a timeout the suite expected)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+        return Handler
