@@ -1,8 +1,8 @@
 """The ``conformance`` command: certify a target, and maintain the vendored spec.
 
-    conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
-    conformance spec vendor [--file F | --url U]
-    conformance spec check                 the vendored copy is untouched and loads with its errata
+conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
+conformance spec vendor [--file F | --url U]
+conformance spec check                 the vendored copy is untouched and loads with its errata
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ def _spec(argv: list[str]) -> int:
     problems = vendor.verify(folder)
     try:
         contract = Contract.load()
-        print(f"spec {contract.version}: {len(contract.operations)} operations, "
-              f"{len(contract.errata)} errata applied cleanly")
+        print(
+            f"spec {contract.version}: {len(contract.operations)} operations, "
+            f"{len(contract.errata)} errata applied cleanly"
+        )
     except SpecError as exc:
         problems.append(str(exc))
     for problem in problems:

@@ -49,8 +49,11 @@ class Exchange:
                 self._json = json.loads(self.text)
             except ValueError:
                 raise ConformanceFailure(
-                    "HTTP-JSON", f"{self.method} {self.path}: the answer is not JSON",
-                    expected="a JSON body", actual=self.body_excerpt(120) or "(empty body)", exchange=self,
+                    "HTTP-JSON",
+                    f"{self.method} {self.path}: the answer is not JSON",
+                    expected="a JSON body",
+                    actual=self.body_excerpt(120) or "(empty body)",
+                    exchange=self,
                 ) from None
             self._parsed = True
         return self._json
@@ -60,8 +63,12 @@ class Exchange:
         for name in self.secret_headers:
             parts += ["-H", shlex.quote(f"{name}: {SECRET_PLACEHOLDER}")]
         if self.request_body is not None:
-            parts += ["-H", "'content-type: application/json'",
-                      "-d", shlex.quote(json.dumps(self.request_body, separators=(",", ":")))]
+            parts += [
+                "-H",
+                "'content-type: application/json'",
+                "-d",
+                shlex.quote(json.dumps(self.request_body, separators=(",", ":"))),
+            ]
         return " ".join(parts)
 
 
@@ -77,8 +84,15 @@ class ApiClient:
     def timeout(self) -> float:
         return self.http.timeout.read or 0.0
 
-    def request(self, method: str, path: str, *, json_body: Any = None,
-                params: dict[str, Any] | None = None, timeout: float | None = None) -> Exchange:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Exchange:
         kwargs: dict[str, Any] = {"params": params}
         if json_body is not None:
             kwargs["json"] = json_body
@@ -91,28 +105,46 @@ class ApiClient:
         except httpx.TimeoutException:
             waited = timeout or self.timeout
             raise ConformanceFailure(
-                "HTTP-TIMEOUT", f"{method} {shown_path}: the target did not answer within {waited:g} s",
-                expected="an answer within the request timeout", actual="no answer",
+                "HTTP-TIMEOUT",
+                f"{method} {shown_path}: the target did not answer within {waited:g} s",
+                expected="an answer within the request timeout",
+                actual="no answer",
                 exchange=self._unanswered(request, json_body, "timeout"),
             ) from None
         except httpx.TransportError as exc:
             raise ConformanceFailure(
-                "HTTP-TRANSPORT", f"{method} {shown_path}: the connection failed ({type(exc).__name__})",
-                expected="an HTTP answer", actual=str(exc) or type(exc).__name__,
+                "HTTP-TRANSPORT",
+                f"{method} {shown_path}: the connection failed ({type(exc).__name__})",
+                expected="an HTTP answer",
+                actual=str(exc) or type(exc).__name__,
                 exchange=self._unanswered(request, json_body, "no answer"),
             ) from None
         exchange = Exchange(
-            method=method, url=str(request.url), path=shown_path, request_body=json_body,
-            status=response.status_code, content_type=response.headers.get("content-type", ""),
-            text=response.text, elapsed=response.elapsed.total_seconds(), secret_headers=self.secret_headers,
+            method=method,
+            url=str(request.url),
+            path=shown_path,
+            request_body=json_body,
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            text=response.text,
+            elapsed=response.elapsed.total_seconds(),
+            secret_headers=self.secret_headers,
         )
         self.exchanges.append(exchange)
         return exchange
 
     def _unanswered(self, request: httpx.Request, body: Any, what: str) -> Exchange:
-        exchange = Exchange(method=request.method, url=str(request.url),
-                            path=request.url.raw_path.decode(), request_body=body, status=0,
-                            content_type="", text=f"({what})", elapsed=0.0, secret_headers=self.secret_headers)
+        exchange = Exchange(
+            method=request.method,
+            url=str(request.url),
+            path=request.url.raw_path.decode(),
+            request_body=body,
+            status=0,
+            content_type="",
+            text=f"({what})",
+            elapsed=0.0,
+            secret_headers=self.secret_headers,
+        )
         self.exchanges.append(exchange)
         return exchange
 
@@ -129,8 +161,9 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
 
-def make_http(base_url: str, *, api_key: str | None, headers: tuple[str, ...],
-              timeout: float) -> tuple[httpx.Client, tuple[str, ...]]:
+def make_http(
+    base_url: str, *, api_key: str | None, headers: tuple[str, ...], timeout: float
+) -> tuple[httpx.Client, tuple[str, ...]]:
     """The shared httpx client and the names of the headers that must never be shown."""
     sent: dict[str, str] = {}
     secret_names: list[str] = []
@@ -141,6 +174,7 @@ def make_http(base_url: str, *, api_key: str | None, headers: tuple[str, ...],
         name, value = header.split(":", 1)
         sent[name.strip()] = value.strip()
         secret_names.append(name.strip())
-    http = httpx.Client(base_url=base_url.rstrip("/"), headers=sent, timeout=httpx.Timeout(timeout),
-                        follow_redirects=False)
+    http = httpx.Client(
+        base_url=base_url.rstrip("/"), headers=sent, timeout=httpx.Timeout(timeout), follow_redirects=False
+    )
     return http, tuple(secret_names)

@@ -94,9 +94,15 @@ def load_errata(path: Path) -> list[Erratum]:
     errata = []
     for entry in data.get("errata", []):
         try:
-            erratum = Erratum(id=entry["id"], kind=entry["kind"], location=entry["location"],
-                              op=entry.get("op", "replace"), value=entry.get("value"),
-                              evidence=entry["evidence"], summary=entry["summary"])
+            erratum = Erratum(
+                id=entry["id"],
+                kind=entry["kind"],
+                location=entry["location"],
+                op=entry.get("op", "replace"),
+                value=entry.get("value"),
+                evidence=entry["evidence"],
+                summary=entry["summary"],
+            )
         except KeyError as exc:
             raise SpecError(f"errata entry {entry.get('id', '?')} lacks {exc.args[0]!r}") from None
         if erratum.kind not in ERRATA_KINDS:
@@ -144,8 +150,11 @@ class Contract:
     def _validator(self, pointer: str) -> Draft202012Validator:
         validator = self._validators.get(pointer)
         if validator is None:
-            validator = Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry,
-                                             format_checker=Draft202012Validator.FORMAT_CHECKER)
+            validator = Draft202012Validator(
+                {"$ref": f"{SPEC_URI}#{pointer}"},
+                registry=self.registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
             self._validators[pointer] = validator
         return validator
 
@@ -156,8 +165,15 @@ class Contract:
                 return key, responses[key]
         return None
 
-    def validate(self, exchange: Exchange, operation: str, *, status: int | None = None,
-                 rule: str = "HTTP-STATUS", selected: list[str] | None = None) -> Any:
+    def validate(
+        self,
+        exchange: Exchange,
+        operation: str,
+        *,
+        status: int | None = None,
+        rule: str = "HTTP-STATUS",
+        selected: list[str] | None = None,
+    ) -> Any:
         """Check status, content type and body of ``exchange`` against ``operation``; return the body.
 
         ``selected``: the fields a ``select`` asked for; ``required`` is then enforced for those only
@@ -167,15 +183,24 @@ class Contract:
             raise KeyError(f"{operation!r} is not an operation of the spec")
         if status is not None and exchange.status != status:
             raise ConformanceFailure(
-                rule, f"{operation}: answered {exchange.status}, expected {status}",
-                expected=status, actual=exchange.status, exchange=exchange, rule_text=_rule_text(rule))
+                rule,
+                f"{operation}: answered {exchange.status}, expected {status}",
+                expected=status,
+                actual=exchange.status,
+                exchange=exchange,
+                rule_text=_rule_text(rule),
+            )
         documented = self._documented(operation, exchange.status)
         if documented is None:
             listed = ", ".join(self.operations[operation].get("responses", {}))
             raise ConformanceFailure(
-                "CONTRACT-STATUS", f"{operation}: status {exchange.status} is not documented",
-                expected=f"one of {listed}", actual=exchange.status, exchange=exchange,
-                rule_text=_rule_text("CONTRACT-STATUS"))
+                "CONTRACT-STATUS",
+                f"{operation}: status {exchange.status} is not documented",
+                expected=f"one of {listed}",
+                actual=exchange.status,
+                exchange=exchange,
+                rule_text=_rule_text("CONTRACT-STATUS"),
+            )
         key, response = documented
         content = response.get("content") or {}
         if not content:
@@ -183,9 +208,13 @@ class Contract:
         media = exchange.content_type.split(";", 1)[0].strip().lower()
         if media not in content:
             raise ConformanceFailure(
-                "CONTRACT-CONTENT-TYPE", f"{operation}: content type {media or '(none)'!r} is not documented "
-                f"for status {exchange.status}", expected=" or ".join(content), actual=media or "(none)",
-                exchange=exchange, rule_text=_rule_text("CONTRACT-CONTENT-TYPE"))
+                "CONTRACT-CONTENT-TYPE",
+                f"{operation}: content type {media or '(none)'!r} is not documented for status {exchange.status}",
+                expected=" or ".join(content),
+                actual=media or "(none)",
+                exchange=exchange,
+                rule_text=_rule_text("CONTRACT-CONTENT-TYPE"),
+            )
         if "json" not in media:
             return exchange.text
         body = exchange.json()
@@ -200,8 +229,9 @@ class Contract:
             raise KeyError(f"schema {schema!r} is not in the spec")
         self._check(body, f"/components/schemas/{schema}", schema, exchange)
 
-    def _check(self, body: Any, pointer: str, what: str, exchange: Exchange | None,
-               selected: list[str] | None = None) -> None:
+    def _check(
+        self, body: Any, pointer: str, what: str, exchange: Exchange | None, selected: list[str] | None = None
+    ) -> None:
         errors = [e for e in self._validator(pointer).iter_errors(body) if not _unselected(e, selected)]
         if not errors:
             return
@@ -209,8 +239,11 @@ class Contract:
         raise ConformanceFailure(
             "CONTRACT-SCHEMA",
             f"{what}: body does not match the schema at {_where(error)} ({len(errors)} error(s))",
-            expected=f"{error.validator} {_short_schema(error)}", actual=error.message,
-            exchange=exchange, rule_text=_rule_text("CONTRACT-SCHEMA"))
+            expected=f"{error.validator} {_short_schema(error)}",
+            actual=error.message,
+            exchange=exchange,
+            rule_text=_rule_text("CONTRACT-SCHEMA"),
+        )
 
 
 def _unselected(error: ValidationError, selected: list[str] | None) -> bool:

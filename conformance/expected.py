@@ -41,8 +41,9 @@ def load(path: Path) -> list[ExpectedFailure]:
     for raw in data.get("expected_failures", []) or []:
         if not isinstance(raw, dict) or not raw.get("test") or not raw.get("reason"):
             raise ExpectedFailuresError(f"{path}: every entry needs 'test' and 'reason', got {raw!r}")
-        entries.append(ExpectedFailure(test=raw["test"], reason=raw["reason"], rule=raw.get("rule"),
-                                       link=raw.get("link")))
+        entries.append(
+            ExpectedFailure(test=raw["test"], reason=raw["reason"], rule=raw.get("rule"), link=raw.get("link"))
+        )
     return entries
 
 

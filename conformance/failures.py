@@ -16,8 +16,16 @@ if TYPE_CHECKING:
 class ConformanceFailure(AssertionError):
     """The target broke a rule of the contract. Counted against the target."""
 
-    def __init__(self, rule: str, message: str, *, expected: Any = None, actual: Any = None,
-                 exchange: Exchange | None = None, rule_text: str = "") -> None:
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        exchange: Exchange | None = None,
+        rule_text: str = "",
+    ) -> None:
         self.rule = rule
         self.message = message
         self.expected = expected

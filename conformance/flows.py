@@ -29,8 +29,7 @@ def human(text: str, **extra: Any) -> dict[str, Any]:
 
 
 class Api:
-    def __init__(self, client: ApiClient, contract: Contract, cert: CertificationSession,
-                 tag: dict[str, str]) -> None:
+    def __init__(self, client: ApiClient, contract: Contract, cert: CertificationSession, tag: dict[str, str]) -> None:
         self.client = client
         self.contract = contract
         self.cert = cert
@@ -38,8 +37,9 @@ class Api:
         self.run_timeout: float = cert.settings.run_timeout
 
     # ---------------------------------------------------------------------------------------- threads
-    def create_thread(self, metadata: dict[str, Any] | None = None, *, thread_id: str | None = None,
-                      tag: dict[str, str] | None = None) -> dict[str, Any]:
+    def create_thread(
+        self, metadata: dict[str, Any] | None = None, *, thread_id: str | None = None, tag: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"metadata": {**(tag or self.tag), **(metadata or {})}}
         if thread_id:
             body["thread_id"] = thread_id
@@ -47,27 +47,43 @@ class Api:
         thread = self.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE")
         if thread.get("thread_id"):
             self.cert.track_thread(thread["thread_id"])
-        expect(isinstance(thread.get("thread_id"), str), "THREADS-CREATE",
-               "POST /threads: the new thread has no thread_id", expected="a thread_id",
-               actual=thread.get("thread_id"), exchange=exchange)
+        expect(
+            isinstance(thread.get("thread_id"), str),
+            "THREADS-CREATE",
+            "POST /threads: the new thread has no thread_id",
+            expected="a thread_id",
+            actual=thread.get("thread_id"),
+            exchange=exchange,
+        )
         if thread_id:
-            expect(thread["thread_id"] == thread_id, "THREADS-CREATE",
-                   "POST /threads: the thread_id asked for was not used", expected=thread_id,
-                   actual=thread["thread_id"], exchange=exchange)
+            expect(
+                thread["thread_id"] == thread_id,
+                "THREADS-CREATE",
+                "POST /threads: the thread_id asked for was not used",
+                expected=thread_id,
+                actual=thread["thread_id"],
+                exchange=exchange,
+            )
         return thread
 
     def get_thread(self, thread_id: str) -> tuple[dict[str, Any], Exchange]:
         exchange = self.client.get(f"/threads/{thread_id}")
         thread = self.contract.validate(exchange, "GET /threads/{thread_id}", status=200, rule="THREADS-GET")
-        expect(thread.get("thread_id") == thread_id, "THREADS-GET",
-               "GET /threads/{thread_id} returned another thread", expected=thread_id,
-               actual=thread.get("thread_id"), exchange=exchange)
+        expect(
+            thread.get("thread_id") == thread_id,
+            "THREADS-GET",
+            "GET /threads/{thread_id} returned another thread",
+            expected=thread_id,
+            actual=thread.get("thread_id"),
+            exchange=exchange,
+        )
         return thread, exchange
 
     def search(self, body: dict[str, Any], rule: str = "SEARCH-OK") -> tuple[list[dict[str, Any]], Exchange]:
         exchange = self.client.post("/threads/search", json=body)
-        found = self.contract.validate(exchange, "POST /threads/search", status=200, rule=rule,
-                                       selected=body.get("select"))
+        found = self.contract.validate(
+            exchange, "POST /threads/search", status=200, rule=rule, selected=body.get("select")
+        )
         return found, exchange
 
     def wait_thread_status(self, thread_id: str, status: str, rule: str) -> dict[str, Any]:
@@ -81,51 +97,70 @@ class Api:
             if thread.get("status") == status:
                 return thread
             if time.monotonic() >= deadline:
-                expect(False, rule, f"GET /threads/{{thread_id}}: the thread never showed status {status!r} "
-                       f"within {self.run_timeout:g} s", expected=status, actual=" -> ".join(map(str, seen)),
-                       exchange=exchange)
+                expect(
+                    False,
+                    rule,
+                    f"GET /threads/{{thread_id}}: the thread never showed status {status!r} "
+                    f"within {self.run_timeout:g} s",
+                    expected=status,
+                    actual=" -> ".join(map(str, seen)),
+                    exchange=exchange,
+                )
             time.sleep(POLL_INTERVAL)
 
     # ------------------------------------------------------------------------------------------- runs
     def start_run(self, thread_id: str, graph: str, run_input: Any, **extra: Any) -> tuple[dict, Exchange]:
         body = {"assistant_id": graph, "input": run_input, **extra}
         exchange = self.client.post(f"/threads/{thread_id}/runs", json=body)
-        run = self.contract.validate(exchange, "POST /threads/{thread_id}/runs", status=200,
-                                     rule="RUNS-CREATE")
+        run = self.contract.validate(exchange, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
         return run, exchange
 
     def get_run(self, thread_id: str, run_id: str) -> tuple[dict, Exchange]:
         exchange = self.client.get(f"/threads/{thread_id}/runs/{run_id}")
-        run = self.contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}", status=200,
-                                     rule="RUNS-GET")
+        run = self.contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
         return run, exchange
 
-    def wait_run(self, thread_id: str, run_id: str,
-                 done: Callable[[dict], bool] = lambda r: r.get("status") in TERMINAL_RUN_STATUSES) -> dict:
+    def wait_run(
+        self,
+        thread_id: str,
+        run_id: str,
+        done: Callable[[dict], bool] = lambda r: r.get("status") in TERMINAL_RUN_STATUSES,
+    ) -> dict:
         """Poll the run until ``done`` holds; a run stuck short of it fails at the run timeout."""
         seen: list[str] = []
         deadline = time.monotonic() + self.run_timeout
         while True:
             run, exchange = self.get_run(thread_id, run_id)
             status = run.get("status")
-            expect(status in RUN_STATUSES, "RUNS-STATUS-VALUES",
-                   f"GET /threads/{{thread_id}}/runs/{{run_id}}: unknown run status {status!r}",
-                   expected=" | ".join(RUN_STATUSES), actual=status, exchange=exchange)
+            expect(
+                status in RUN_STATUSES,
+                "RUNS-STATUS-VALUES",
+                f"GET /threads/{{thread_id}}/runs/{{run_id}}: unknown run status {status!r}",
+                expected=" | ".join(RUN_STATUSES),
+                actual=status,
+                exchange=exchange,
+            )
             if not seen or seen[-1] != status:
                 seen.append(status)
             if done(run):
                 return run
             if time.monotonic() >= deadline:
-                expect(False, "RUNS-LIFECYCLE", f"the run did not finish within {self.run_timeout:g} s",
-                       expected="a final status (success, error, timeout, interrupted)",
-                       actual=" -> ".join(map(str, seen)), exchange=exchange)
+                expect(
+                    False,
+                    "RUNS-LIFECYCLE",
+                    f"the run did not finish within {self.run_timeout:g} s",
+                    expected="a final status (success, error, timeout, interrupted)",
+                    actual=" -> ".join(map(str, seen)),
+                    exchange=exchange,
+                )
             time.sleep(POLL_INTERVAL)
 
     def cancel_run(self, thread_id: str, run_id: str) -> None:
         """Best effort: stop a run the test no longer needs (used in teardown, never asserted)."""
         with contextlib.suppress(AssertionError):
-            self.client.post(f"/threads/{thread_id}/runs/{run_id}/cancel",
-                             params={"wait": "false", "action": "interrupt"})
+            self.client.post(
+                f"/threads/{thread_id}/runs/{run_id}/cancel", params={"wait": "false", "action": "interrupt"}
+            )
 
     @staticmethod
     def new_id() -> str:

@@ -31,8 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "area(name): the API area a conformance test certifies "
-                            f"({', '.join(AREAS)})")
+    config.addinivalue_line("markers", f"area(name): the API area a conformance test certifies ({', '.join(AREAS)})")
     config.addinivalue_line("markers", "expected_failure(reason, rule): set by --expected-failures")
     try:
         settings = resolve(config)
@@ -41,7 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
     session = CertificationSession(settings)
     config.stash[SESSION] = session
     name = settings.target_name or (
-        reference.REFERENCE_NAME if settings.target_url is None else name_from_url(settings.target_url))
+        reference.REFERENCE_NAME if settings.target_url is None else name_from_url(settings.target_url)
+    )
     session.planned_name = name
     folder = settings.conformance_report
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
@@ -70,8 +70,7 @@ def _is_conformance(item: pytest.Item) -> bool:
     return item.get_closest_marker("area") is not None
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     cert = config.stash[SESSION]
     path = cert.settings.expected_failures
     file = Path(path) if path else expected.default_for(cert.planned_name)
@@ -86,8 +85,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         for entry in entries:
             if _is_conformance(item) and entry.matches(item.nodeid):
                 item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule))
-                item.add_marker(pytest.mark.xfail(reason=f"expected failure: {entry.reason}", strict=True,
-                                                  raises=ConformanceFailure))
+                item.add_marker(
+                    pytest.mark.xfail(
+                        reason=f"expected failure: {entry.reason}", strict=True, raises=ConformanceFailure
+                    )
+                )
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -117,8 +119,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     excinfo = call.excinfo
     failure = excinfo.value if excinfo is not None and isinstance(excinfo.value, ConformanceFailure) else None
     marker = item.get_closest_marker("expected_failure")
-    if failure is not None and marker is not None and marker.kwargs.get("rule") \
-            and failure.rule != marker.kwargs["rule"] and getattr(rep, "wasxfail", None) is not None:
+    if (
+        failure is not None
+        and marker is not None
+        and marker.kwargs.get("rule")
+        and failure.rule != marker.kwargs["rule"]
+        and getattr(rep, "wasxfail", None) is not None
+    ):
         # Listed for one rule, failing for another: that is a new failure, not the known one.
         del rep.wasxfail
         rep.outcome = "failed"
@@ -153,11 +160,13 @@ def _write_reports(config: pytest.Config) -> None:
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and written:
-        reporter.write_line(f"conformance: report written to {results.report_dir}/ "
-                            f"({', '.join(p.name for p in written)})")
+        reporter.write_line(
+            f"conformance: report written to {results.report_dir}/ ({', '.join(p.name for p in written)})"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="session")
 def certification(request: pytest.FixtureRequest) -> CertificationSession:

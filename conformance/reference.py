@@ -75,8 +75,15 @@ def ensure_installed(configured_cache: str | None = None, log=None) -> Path:
             log(f"installing the reference server into {env_dir} (first use only)")
         shutil.rmtree(env_dir, ignore_errors=True)
         venv.EnvBuilder(with_pip=True).create(env_dir)
-        command = [str(_bin(env_dir, "python")), "-m", "pip", "install", "--quiet",
-                   "--disable-pip-version-check", *REQUIREMENTS]
+        command = [
+            str(_bin(env_dir, "python")),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *REQUIREMENTS,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
@@ -95,7 +102,10 @@ def openapi_path(env_dir: Path) -> Path:
     """The wheel's own openapi.json: the upstream document this suite vendors."""
     result = subprocess.run(
         [str(_bin(env_dir, "python")), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return Path(result.stdout.strip()) / "openapi.json"
 
 
@@ -134,13 +144,31 @@ def start(configured_cache: str | None = None, log=None, port: int | None = None
     log_path = workdir / "server.log"
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}
     env.pop("VIRTUAL_ENV", None)
-    command = [str(_bin(env_dir, "langgraph")), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1",
-               "--port", str(port), "--n-jobs-per-worker", "10", "--config", "langgraph.json"]
+    command = [
+        str(_bin(env_dir, "langgraph")),
+        "dev",
+        "--no-browser",
+        "--no-reload",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n-jobs-per-worker",
+        "10",
+        "--config",
+        "langgraph.json",
+    ]
     with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(command, cwd=workdir / "graphs", env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    running = RunningReference(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir,
-                               log_path=log_path)
+        process = subprocess.Popen(
+            command,
+            cwd=workdir / "graphs",
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    running = RunningReference(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir, log_path=log_path)
     deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -155,8 +183,7 @@ def start(configured_cache: str | None = None, log=None, port: int | None = None
         time.sleep(0.2)  # poll interval while waiting for start-up, bounded by the deadline
     tail = running.log_tail()
     running.stop()
-    raise HarnessError(f"the reference server did not answer /ok on port {port} within "
-                       f"{START_DEADLINE:g} s:\n{tail}")
+    raise HarnessError(f"the reference server did not answer /ok on port {port} within {START_DEADLINE:g} s:\n{tail}")
 
 
 def main() -> int:

@@ -41,8 +41,9 @@ class Results:
     harness_error: str | None = None
     expected_failures_file: str | None = None
 
-    def record(self, item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None,
-               call: pytest.CallInfo) -> None:
+    def record(
+        self, item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
+    ) -> None:
         area_marker = item.get_closest_marker("area")
         area = area_marker.args[0] if area_marker else "other"
         current = self.tests.get(item.nodeid)
@@ -93,8 +94,11 @@ class Results:
         target = cert.target
         return {
             "suite": {"name": "langgraph-conformance", "version": conformance.__version__},
-            "spec": {"version": contract.version if contract else None, "sha256_canonical": spec_sha,
-                     "errata": [e.id for e in contract.errata] if contract else []},
+            "spec": {
+                "version": contract.version if contract else None,
+                "sha256_canonical": spec_sha,
+                "errata": [e.id for e in contract.errata] if contract else [],
+            },
             "target": {
                 "name": target.name if target else cert.planned_name,
                 "url": target.display_url if target else None,
@@ -108,8 +112,13 @@ class Results:
             "counts": self.counts(),
             "cleanup": cert.cleanup_summary,
             "tests": [
-                {"id": r.nodeid, "area": r.area, "outcome": r.outcome, "duration": round(r.duration, 3),
-                 **({"detail": r.detail} if r.detail else {})}
+                {
+                    "id": r.nodeid,
+                    "area": r.area,
+                    "outcome": r.outcome,
+                    "duration": round(r.duration, 3),
+                    **({"detail": r.detail} if r.detail else {}),
+                }
                 for r in sorted(self.tests.values(), key=lambda r: r.nodeid)
             ],
         }
@@ -171,10 +180,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     for test in data["tests"]:
         areas.setdefault(test["area"], dict.fromkeys(OUTCOMES, 0))[test["outcome"]] += 1
     if areas:
-        lines += ["## By area", "", "| area | " + " | ".join(OUTCOMES) + " |",
-                  "| --- |" + " ---: |" * len(OUTCOMES)]
-        lines += [f"| {area} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |"
-                  for area, c in sorted(areas.items())]
+        lines += ["## By area", "", "| area | " + " | ".join(OUTCOMES) + " |", "| --- |" + " ---: |" * len(OUTCOMES)]
+        lines += [f"| {area} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for area, c in sorted(areas.items())]
         lines.append("")
     problems = [t for t in data["tests"] if t["outcome"] not in ("passed",)]
     if problems:

@@ -32,10 +32,16 @@ def rule_text(rule: str) -> str:
     return entry["text"]
 
 
-def expect(condition: Any, rule: str, message: str, *, expected: Any = None, actual: Any = None,
-           exchange: Exchange | None = None) -> None:
+def expect(
+    condition: Any,
+    rule: str,
+    message: str,
+    *,
+    expected: Any = None,
+    actual: Any = None,
+    exchange: Exchange | None = None,
+) -> None:
     """Fail with a ConformanceFailure naming ``rule`` unless ``condition`` holds."""
     text = rule_text(rule)  # an unknown rule id is a bug in the suite even when the check passes
     if not condition:
-        raise ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange,
-                                 rule_text=text)
+        raise ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange, rule_text=text)

@@ -64,8 +64,11 @@ class CertificationSession:
         if embedded:
             url, self.running = start_embedded(self.settings.reference_cache, log)
         self.http, self.secret_headers = make_http(
-            url, api_key=self.settings.api_key, headers=self.settings.target_header,
-            timeout=self.settings.request_timeout)
+            url,
+            api_key=self.settings.api_key,
+            headers=self.settings.target_header,
+            timeout=self.settings.request_timeout,
+        )
         try:
             info, assistants = preflight(self.http, url)
         except HarnessError:
@@ -87,14 +90,23 @@ class CertificationSession:
         offset = 0
         with contextlib.suppress(httpx.HTTPError, ValueError):
             while True:
-                response = self.http.post("/threads/search", json={
-                    "metadata": {SESSION_KEY: self.id}, "limit": 1000, "offset": offset,
-                    "select": ["thread_id", "metadata"]})
+                response = self.http.post(
+                    "/threads/search",
+                    json={
+                        "metadata": {SESSION_KEY: self.id},
+                        "limit": 1000,
+                        "offset": offset,
+                        "select": ["thread_id", "metadata"],
+                    },
+                )
                 page = response.json() if response.status_code == 200 else []
                 if not isinstance(page, list):
                     break
-                tagged |= {t["thread_id"] for t in page
-                           if isinstance(t, dict) and (t.get("metadata") or {}).get(SESSION_KEY) == self.id}
+                tagged |= {
+                    t["thread_id"]
+                    for t in page
+                    if isinstance(t, dict) and (t.get("metadata") or {}).get(SESSION_KEY) == self.id
+                }
                 if len(page) < 1000:
                     break
                 offset += 1000
@@ -102,8 +114,7 @@ class CertificationSession:
         for thread_id in sorted(self.created_threads - tagged):
             with contextlib.suppress(httpx.HTTPError, ValueError):
                 response = self.http.get(f"/threads/{thread_id}")
-                if response.status_code == 200 and \
-                        (response.json().get("metadata") or {}).get(SESSION_KEY) == self.id:
+                if response.status_code == 200 and (response.json().get("metadata") or {}).get(SESSION_KEY) == self.id:
                     tagged.add(thread_id)
         for thread_id in sorted(tagged):
             try:

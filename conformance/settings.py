@@ -36,24 +36,40 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("target_url", "Base URL of the Agent Server to certify. Without it the suite starts the "
-           "embedded reference server (langgraph-api, in-memory)."),
-    Option("target_name", "Name of the implementation under test; names the report folder "
-           "(default: derived from the target)."),
+    Option(
+        "target_url",
+        "Base URL of the Agent Server to certify. Without it the suite starts the "
+        "embedded reference server (langgraph-api, in-memory).",
+    ),
+    Option(
+        "target_name",
+        "Name of the implementation under test; names the report folder (default: derived from the target).",
+    ),
     Option("api_key", "API key sent as the x-api-key header. Never printed.", secret=True),
-    Option("target_header", "Extra request header 'Name: value' (repeatable). Values are never printed.",
-           default=(), kind="list", secret=True),
+    Option(
+        "target_header",
+        "Extra request header 'Name: value' (repeatable). Values are never printed.",
+        default=(),
+        kind="list",
+        secret=True,
+    ),
     Option("request_timeout", "Seconds to wait for any single HTTP answer.", default=30.0, kind="float"),
-    Option("run_timeout", "Seconds a background run may take to reach a final status.", default=60.0,
-           kind="float"),
+    Option("run_timeout", "Seconds a background run may take to reach a final status.", default=60.0, kind="float"),
     Option("spec", "Path to the vendored OpenAPI document (default: the suite's spec/openapi.yaml)."),
     Option("errata", "Path to the errata overlay (default: errata.yaml beside the spec)."),
-    Option("expected_failures", "YAML file of the target's known failures; a listed test that passes "
-           "fails the run as stale. Default for the embedded target: the reference's own file."),
-    Option("conformance_report", "Folder for junit.xml, results.json and report.md "
-           "(default: reports/<target-name>/; 'none' disables)."),
-    Option("reference_cache", "Folder holding the embedded reference's virtual environment "
-           "(default: ~/.cache/langgraph-conformance)."),
+    Option(
+        "expected_failures",
+        "YAML file of the target's known failures; a listed test that passes "
+        "fails the run as stale. Default for the embedded target: the reference's own file.",
+    ),
+    Option(
+        "conformance_report",
+        "Folder for junit.xml, results.json and report.md (default: reports/<target-name>/; 'none' disables).",
+    ),
+    Option(
+        "reference_cache",
+        "Folder holding the embedded reference's virtual environment (default: ~/.cache/langgraph-conformance).",
+    ),
 )
 
 BY_NAME = {option.name: option for option in OPTIONS}
@@ -104,15 +120,15 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
         if option.name == "target_header":
             for item in items:
                 if ":" not in item or not item.split(":", 1)[0].strip():
-                    raise SettingsError(f"{option.name} from {source}: expected 'Name: value', got a value "
-                                        "without a header name")
+                    raise SettingsError(
+                        f"{option.name} from {source}: expected 'Name: value', got a value without a header name"
+                    )
         return tuple(item.strip() for item in items)
     if option.kind == "float":
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise SettingsError(f"{option.name} from {source}: expected a number of seconds, got {raw!r}") \
-                from None
+            raise SettingsError(f"{option.name} from {source}: expected a number of seconds, got {raw!r}") from None
         if value <= 0:
             raise SettingsError(f"{option.name} from {source}: must be positive, got {raw!r}")
         return value

@@ -61,21 +61,29 @@ def preflight(http: httpx.Client, url: str) -> tuple[dict[str, Any], dict[str, s
         except httpx.HTTPError as exc:
             raise HarnessError(_describe_transport_error(url, exc)) from None
         if response.status_code in (401, 403):
-            raise HarnessError(f"the target at {url} refused the suite's credentials "
-                               f"(POST /assistants/search -> {response.status_code}); check --api-key")
+            raise HarnessError(
+                f"the target at {url} refused the suite's credentials "
+                f"(POST /assistants/search -> {response.status_code}); check --api-key"
+            )
         if response.status_code != 200:
-            raise HarnessError(f"the target at {url} does not look like an Agent Server: "
-                               f"POST /assistants/search answered {response.status_code} "
-                               f"({response.headers.get('content-type', 'no content-type')})")
+            raise HarnessError(
+                f"the target at {url} does not look like an Agent Server: "
+                f"POST /assistants/search answered {response.status_code} "
+                f"({response.headers.get('content-type', 'no content-type')})"
+            )
         try:
             found = response.json()
         except ValueError:
-            raise HarnessError(f"the target at {url} answered POST /assistants/search with a body that is "
-                               f"not JSON ({response.headers.get('content-type', 'no content-type')}: "
-                               f"{response.text[:60]!r})") from None
+            raise HarnessError(
+                f"the target at {url} answered POST /assistants/search with a body that is "
+                f"not JSON ({response.headers.get('content-type', 'no content-type')}: "
+                f"{response.text[:60]!r})"
+            ) from None
         if not isinstance(found, list):
-            raise HarnessError(f"the target at {url} answered POST /assistants/search with "
-                               f"{type(found).__name__}, not a list of assistants")
+            raise HarnessError(
+                f"the target at {url} answered POST /assistants/search with "
+                f"{type(found).__name__}, not a list of assistants"
+            )
         match = [a for a in found if isinstance(a, dict) and a.get("graph_id") == graph]
         if not match:
             missing.append(graph)
@@ -85,7 +93,8 @@ def preflight(http: httpx.Client, url: str) -> tuple[dict[str, Any], dict[str, s
     if missing:
         raise HarnessError(
             f"the target at {url} lacks the fixture graphs {', '.join(missing)}: deploy "
-            "conformance/graphs/langgraph.json (see README, 'Certify your own server')")
+            "conformance/graphs/langgraph.json (see README, 'Certify your own server')"
+        )
     info: dict[str, Any] = {}
     try:
         response = http.get("/info")

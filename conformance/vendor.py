@@ -15,18 +15,22 @@ from typing import Any
 import httpx
 import yaml
 
-HEADER = ("# Vendored upstream OpenAPI document. Do not edit: corrections belong in errata.yaml.\n"
-          "# Regenerate with `conformance spec vendor`; provenance in SOURCE.yaml.\n")
+HEADER = (
+    "# Vendored upstream OpenAPI document. Do not edit: corrections belong in errata.yaml.\n"
+    "# Regenerate with `conformance spec vendor`; provenance in SOURCE.yaml.\n"
+)
 
 
 def render_yaml(document: Any) -> str:
     """Deterministic YAML: key order as upstream, no line folding, unicode kept."""
-    return HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=10_000,
-                                   default_flow_style=False)
+    return HEADER + yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    )
 
 
-def read_source(file: str | None = None, url: str | None = None,
-                reference_cache: str | None = None) -> tuple[bytes, dict[str, str]]:
+def read_source(
+    file: str | None = None, url: str | None = None, reference_cache: str | None = None
+) -> tuple[bytes, dict[str, str]]:
     if url:
         response = httpx.get(url, timeout=30)
         response.raise_for_status()
@@ -38,12 +42,16 @@ def read_source(file: str | None = None, url: str | None = None,
     env_dir = reference.ensure_installed(reference_cache)
     path = reference.openapi_path(env_dir)
     return path.read_bytes(), {
-        "kind": "package", "package": "langgraph-api", "version": reference.LANGGRAPH_API_VERSION,
-        "location": "site-packages/openapi.json"}
+        "kind": "package",
+        "package": "langgraph-api",
+        "version": reference.LANGGRAPH_API_VERSION,
+        "location": "site-packages/openapi.json",
+    }
 
 
-def vendor(spec_dir: Path, *, file: str | None = None, url: str | None = None,
-           reference_cache: str | None = None) -> dict[str, Any]:
+def vendor(
+    spec_dir: Path, *, file: str | None = None, url: str | None = None, reference_cache: str | None = None
+) -> dict[str, Any]:
     raw, source = read_source(file, url, reference_cache)
     try:
         document = json.loads(raw)
@@ -55,14 +63,20 @@ def vendor(spec_dir: Path, *, file: str | None = None, url: str | None = None,
     provenance = {
         "source": source,
         "openapi": document.get("openapi"),
-        "operations": sum(1 for item in document.get("paths", {}).values() for m in item
-                          if m in ("get", "post", "put", "patch", "delete")),
+        "operations": sum(
+            1
+            for item in document.get("paths", {}).values()
+            for m in item
+            if m in ("get", "post", "put", "patch", "delete")
+        ),
         "source_sha256": hashlib.sha256(raw).hexdigest(),
         "vendored_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
     (spec_dir / "SOURCE.yaml").write_text(
         "# Provenance of openapi.yaml, written by `conformance spec vendor`.\n"
-        + yaml.safe_dump(provenance, sort_keys=False), encoding="utf-8")
+        + yaml.safe_dump(provenance, sort_keys=False),
+        encoding="utf-8",
+    )
     return provenance
 
 
@@ -72,6 +86,8 @@ def verify(spec_dir: Path) -> list[str]:
     actual = hashlib.sha256((spec_dir / "openapi.yaml").read_bytes()).hexdigest()
     problems = []
     if actual != provenance.get("vendored_sha256"):
-        problems.append(f"spec/openapi.yaml sha256 {actual} differs from SOURCE.yaml "
-                        f"{provenance.get('vendored_sha256')}: the upstream copy was edited")
+        problems.append(
+            f"spec/openapi.yaml sha256 {actual} differs from SOURCE.yaml "
+            f"{provenance.get('vendored_sha256')}: the upstream copy was edited"
+        )
     return problems

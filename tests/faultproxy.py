@@ -74,8 +74,13 @@ def _contains(whole: Any, part: Any) -> bool:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, on_request: RequestHook | None = None,
-                 on_response: ResponseHook | None = None, correct_reference: bool = True) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        on_request: RequestHook | None = None,
+        on_response: ResponseHook | None = None,
+        correct_reference: bool = True,
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.on_request = on_request
         self.on_response = on_response
@@ -112,15 +117,23 @@ class FaultProxy:
             shortcut = self.on_request(req)
             if shortcut is not None:
                 return shortcut
-        if self.correct_reference and req.is_("POST", "/threads/search") and isinstance(req.body, dict) \
-                and "values" in req.body:
+        if (
+            self.correct_reference
+            and req.is_("POST", "/threads/search")
+            and isinstance(req.body, dict)
+            and "values" in req.body
+        ):
             resp = self._search_values(req)
         else:
             resp = self.forward(req)
-        if self.correct_reference and req.is_("POST", "/threads/search") and isinstance(req.body, dict) \
-                and "interrupts" in (req.body.get("select") or []) and isinstance(resp.json, list):
-            resp.json = [{**t, "interrupts": t.get("interrupts", {})} if isinstance(t, dict) else t
-                         for t in resp.json]
+        if (
+            self.correct_reference
+            and req.is_("POST", "/threads/search")
+            and isinstance(req.body, dict)
+            and "interrupts" in (req.body.get("select") or [])
+            and isinstance(resp.json, list)
+        ):
+            resp.json = [{**t, "interrupts": t.get("interrupts", {})} if isinstance(t, dict) else t for t in resp.json]
         if self.on_response is not None:
             self.on_response(req, resp)
         return resp
@@ -139,7 +152,7 @@ class FaultProxy:
         matches = [t for t in resp.json if _contains(t.get("values"), wanted)]
         if select and "values" not in select:
             matches = [{k: v for k, v in t.items() if k != "values"} for t in matches]
-        resp.json = matches[offset:offset + limit]
+        resp.json = matches[offset : offset + limit]
         return resp
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

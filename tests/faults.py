@@ -39,6 +39,7 @@ def search_request(change: Callable[[dict], None]) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if _search(req):
             change(req.body)
+
     return hook
 
 
@@ -51,16 +52,19 @@ def json_response(method: str, pattern: str, change: Callable[[Any], Any], statu
         if req.is_(method, pattern) and resp.status in statuses and resp.json is not None:
             changed = change(copy.deepcopy(resp.json))
             resp.json = changed
+
     return hook
 
 
 def each(change: Callable[[dict], None]) -> Callable[[Any], Any]:
     """Apply ``change`` to a dict, or to each dict of a list."""
+
     def apply(value: Any) -> Any:
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
                 change(item)
         return value
+
     return apply
 
 
@@ -68,6 +72,7 @@ def set_key(key: str, value: Any, when: Callable[[dict], bool] = lambda d: True)
     def change(item: dict) -> None:
         if when(item):
             item[key] = value
+
     return each(change)
 
 
@@ -77,16 +82,17 @@ def swap_status(method: str, pattern: str, old: int, new: int, body: Any = None)
             resp.status = new
             if body is not None:
                 resp.json = body
+
     return hook
 
 
 def status_shown(old: str, new: str, where=("GET /threads/*",)):
-    hooks = [json_response(*w.split(" ", 1), set_key("status", new, lambda d: d.get("status") == old))
-             for w in where]
+    hooks = [json_response(*w.split(" ", 1), set_key("status", new, lambda d: d.get("status") == old)) for w in where]
 
     def hook(req: Req, resp: Resp) -> None:
         for h in hooks:
             h(req, resp)
+
     return hook
 
 
@@ -96,6 +102,7 @@ def hang(method: str, pattern: str) -> Callable[[Req], Resp | None]:
             HANG.wait(120)
             return Resp(504, {"content-type": "text/plain"}, b"gave up")
         return None
+
     return hook
 
 
@@ -174,6 +181,7 @@ def _tasks(change: Callable[[dict], None]) -> Callable[[dict], dict]:
         for task in state.get("tasks") or []:
             change(task)
         return state
+
     return apply
 
 
@@ -204,176 +212,395 @@ QUICK_RUNS = ("--run-timeout", "4")
 
 FAULTS: tuple[Fault, ...] = (
     # --- thread status -------------------------------------------------------------------------
-    Fault("idle-shown-as-busy", "GET /threads/{id} reports an idle thread as busy",
-          (T + "test_new_thread_is_idle_and_found_by_idle_search", T + "test_thread_shows_its_status[idle]"),
-          "THREAD-STATUS-IDLE", on_response=status_shown("idle", "busy")),
-    Fault("busy-shown-as-idle", "GET /threads/{id} never reports busy while a run is in progress",
-          (T + "test_busy_thread_shows_busy_and_is_found_by_busy_search",), "THREAD-STATUS-BUSY",
-          on_response=status_shown("busy", "idle"), options=QUICK_RUNS),
-    Fault("interrupted-shown-as-idle", "an interrupted thread is reported idle",
-          (T + "test_thread_shows_its_status[interrupted]",), "THREAD-STATUS-INTERRUPTED",
-          on_response=status_shown("interrupted", "idle")),
-    Fault("error-shown-as-idle", "an errored thread is reported idle",
-          (T + "test_thread_shows_its_status[error]",), "THREAD-STATUS-ERROR",
-          on_response=status_shown("error", "idle")),
-    Fault("new-thread-busy", "POST /threads answers a new thread with status busy",
-          (R + "test_new_thread_has_the_documented_fields",), "THREADS-CREATE-FIELDS",
-          on_response=json_response("POST", "/threads", set_key("status", "busy"))),
+    Fault(
+        "idle-shown-as-busy",
+        "GET /threads/{id} reports an idle thread as busy",
+        (T + "test_new_thread_is_idle_and_found_by_idle_search", T + "test_thread_shows_its_status[idle]"),
+        "THREAD-STATUS-IDLE",
+        on_response=status_shown("idle", "busy"),
+    ),
+    Fault(
+        "busy-shown-as-idle",
+        "GET /threads/{id} never reports busy while a run is in progress",
+        (T + "test_busy_thread_shows_busy_and_is_found_by_busy_search",),
+        "THREAD-STATUS-BUSY",
+        on_response=status_shown("busy", "idle"),
+        options=QUICK_RUNS,
+    ),
+    Fault(
+        "interrupted-shown-as-idle",
+        "an interrupted thread is reported idle",
+        (T + "test_thread_shows_its_status[interrupted]",),
+        "THREAD-STATUS-INTERRUPTED",
+        on_response=status_shown("interrupted", "idle"),
+    ),
+    Fault(
+        "error-shown-as-idle",
+        "an errored thread is reported idle",
+        (T + "test_thread_shows_its_status[error]",),
+        "THREAD-STATUS-ERROR",
+        on_response=status_shown("error", "idle"),
+    ),
+    Fault(
+        "new-thread-busy",
+        "POST /threads answers a new thread with status busy",
+        (R + "test_new_thread_has_the_documented_fields",),
+        "THREADS-CREATE-FIELDS",
+        on_response=json_response("POST", "/threads", set_key("status", "busy")),
+    ),
     # --- search: status ------------------------------------------------------------------------
-    Fault("search-status-ignored", "the search status filter is accepted and ignored",
-          (T + "test_search_by_status_returns_exactly_that_status[error]",
-           T + "test_search_by_status_returns_exactly_that_status[busy]"), "SEARCH-STATUS",
-          on_request=drop("status")),
-    Fault("search-status-misapplied", "status=interrupted searches for error threads",
-          (T + "test_search_by_status_returns_exactly_that_status[interrupted]",), "SEARCH-STATUS",
-          on_request=search_request(_status_interrupted_means_error)),
+    Fault(
+        "search-status-ignored",
+        "the search status filter is accepted and ignored",
+        (
+            T + "test_search_by_status_returns_exactly_that_status[error]",
+            T + "test_search_by_status_returns_exactly_that_status[busy]",
+        ),
+        "SEARCH-STATUS",
+        on_request=drop("status"),
+    ),
+    Fault(
+        "search-status-misapplied",
+        "status=interrupted searches for error threads",
+        (T + "test_search_by_status_returns_exactly_that_status[interrupted]",),
+        "SEARCH-STATUS",
+        on_request=search_request(_status_interrupted_means_error),
+    ),
     # --- search: ids, metadata, values -----------------------------------------------------------
-    Fault("search-ids-ignored", "the ids filter is ignored",
-          (S + "test_ids_filter_returns_exactly_those_threads", S + "test_ids_filter_with_an_unknown_id_returns_nothing"),
-          "SEARCH-IDS", on_request=drop("ids")),
-    Fault("search-metadata-ignored", "the metadata filter is ignored",
-          (S + "test_metadata_filter_returns_exactly_the_tagged_threads", T + "test_find_threads_by_metadata[string]"),
-          "SEARCH-METADATA", on_request=drop("metadata")),
-    Fault("search-metadata-first-key-only", "only the first metadata key is applied",
-          (T + "test_find_threads_by_metadata[integer]", T + "test_find_threads_by_metadata[true]"),
-          "SEARCH-METADATA", on_request=search_request(_first_metadata_key_only)),
-    Fault("search-metadata-null-ignored", "metadata keys with null values are not applied",
-          (T + "test_find_threads_by_metadata[null]",), "SEARCH-METADATA",
-          on_request=search_request(_drop_null_metadata)),
-    Fault("search-metadata-nested-ignored", "metadata keys with object or list values are not applied",
-          (T + "test_find_threads_by_metadata[nested]", T + "test_find_threads_by_metadata[list]"),
-          "SEARCH-METADATA", on_request=search_request(_drop_nested_metadata)),
-    Fault("search-values-ignored", "the values filter is ignored",
-          (S + "test_values_filter_returns_the_thread_with_that_state",), "SEARCH-VALUES", on_request=drop("values")),
+    Fault(
+        "search-ids-ignored",
+        "the ids filter is ignored",
+        (S + "test_ids_filter_returns_exactly_those_threads", S + "test_ids_filter_with_an_unknown_id_returns_nothing"),
+        "SEARCH-IDS",
+        on_request=drop("ids"),
+    ),
+    Fault(
+        "search-metadata-ignored",
+        "the metadata filter is ignored",
+        (S + "test_metadata_filter_returns_exactly_the_tagged_threads", T + "test_find_threads_by_metadata[string]"),
+        "SEARCH-METADATA",
+        on_request=drop("metadata"),
+    ),
+    Fault(
+        "search-metadata-first-key-only",
+        "only the first metadata key is applied",
+        (T + "test_find_threads_by_metadata[integer]", T + "test_find_threads_by_metadata[true]"),
+        "SEARCH-METADATA",
+        on_request=search_request(_first_metadata_key_only),
+    ),
+    Fault(
+        "search-metadata-null-ignored",
+        "metadata keys with null values are not applied",
+        (T + "test_find_threads_by_metadata[null]",),
+        "SEARCH-METADATA",
+        on_request=search_request(_drop_null_metadata),
+    ),
+    Fault(
+        "search-metadata-nested-ignored",
+        "metadata keys with object or list values are not applied",
+        (T + "test_find_threads_by_metadata[nested]", T + "test_find_threads_by_metadata[list]"),
+        "SEARCH-METADATA",
+        on_request=search_request(_drop_nested_metadata),
+    ),
+    Fault(
+        "search-values-ignored",
+        "the values filter is ignored",
+        (S + "test_values_filter_returns_the_thread_with_that_state",),
+        "SEARCH-VALUES",
+        on_request=drop("values"),
+    ),
     # --- search: paging, sorting, select ------------------------------------------------------------
-    Fault("search-limit-ignored", "limit is ignored (the default applies)",
-          (S + "test_limit_caps_the_results[1]", S + "test_limit_1000_returns_all_matches"), "SEARCH-LIMIT",
-          on_request=drop("limit")),
-    Fault("search-limit-off-by-one", "limit returns one thread more than asked",
-          (S + "test_limit_caps_the_results[1]", S + "test_limit_caps_the_results[5]"), "SEARCH-LIMIT",
-          on_request=search_request(_limit_plus_one)),
-    Fault("search-default-limit-20", "the default limit is 20, not 10",
-          (S + "test_default_limit_is_10",), "SEARCH-LIMIT", on_request=search_request(_default_limit_20)),
-    Fault("search-offset-ignored", "offset is ignored",
-          (S + "test_offset_skips_that_many[3]", S + "test_offset_skips_that_many[12]"), "SEARCH-OFFSET",
-          on_request=drop("offset")),
-    Fault("search-offset-off-by-one", "offset skips one thread fewer than asked",
-          (S + "test_offset_skips_that_many[3]",), "SEARCH-OFFSET", on_request=search_request(_offset_minus_one)),
-    Fault("search-sort-by-ignored", "sort_by is ignored",
-          (S + "test_sort_orders_by_the_field[thread_id-asc]", S + "test_sort_by_status[asc]"), "SEARCH-SORT",
-          on_request=drop("sort_by")),
-    Fault("search-sort-order-ignored", "sort_order is ignored",
-          (S + "test_sort_orders_by_the_field[created_at-asc]",), "SEARCH-SORT", on_request=drop("sort_order")),
-    Fault("search-sort-order-inverted", "asc and desc are swapped",
-          (S + "test_sort_orders_by_the_field[thread_id-asc]", S + "test_sort_orders_by_the_field[updated_at-desc]"),
-          "SEARCH-SORT", on_request=search_request(_swap_order)),
-    Fault("search-sort-updated-as-created", "sort_by=updated_at sorts by created_at",
-          (S + "test_sort_orders_by_the_field[updated_at-asc]",), "SEARCH-SORT",
-          on_request=search_request(_updated_means_created)),
-    Fault("search-select-ignored", "select is ignored (whole threads come back)",
-          (S + "test_select_returns_exactly_the_selected_fields[thread_id]",), "SEARCH-SELECT",
-          on_request=drop("select")),
-    Fault("search-select-extra-field", "select always adds thread_id",
-          (S + "test_select_returns_exactly_the_selected_fields[metadata+created_at+updated_at]",), "SEARCH-SELECT",
-          on_request=search_request(_select_always_thread_id)),
-    Fault("search-validation-missing", "invalid search input answers 200 [] instead of 422",
-          (S + "test_invalid_search_is_422[limit-0]", S + "test_invalid_search_is_422[unknown-status]"),
-          "SEARCH-VALIDATION", on_response=swap_status("POST", "/threads/search", 422, 200, [])),
+    Fault(
+        "search-limit-ignored",
+        "limit is ignored (the default applies)",
+        (S + "test_limit_caps_the_results[1]", S + "test_limit_1000_returns_all_matches"),
+        "SEARCH-LIMIT",
+        on_request=drop("limit"),
+    ),
+    Fault(
+        "search-limit-off-by-one",
+        "limit returns one thread more than asked",
+        (S + "test_limit_caps_the_results[1]", S + "test_limit_caps_the_results[5]"),
+        "SEARCH-LIMIT",
+        on_request=search_request(_limit_plus_one),
+    ),
+    Fault(
+        "search-default-limit-20",
+        "the default limit is 20, not 10",
+        (S + "test_default_limit_is_10",),
+        "SEARCH-LIMIT",
+        on_request=search_request(_default_limit_20),
+    ),
+    Fault(
+        "search-offset-ignored",
+        "offset is ignored",
+        (S + "test_offset_skips_that_many[3]", S + "test_offset_skips_that_many[12]"),
+        "SEARCH-OFFSET",
+        on_request=drop("offset"),
+    ),
+    Fault(
+        "search-offset-off-by-one",
+        "offset skips one thread fewer than asked",
+        (S + "test_offset_skips_that_many[3]",),
+        "SEARCH-OFFSET",
+        on_request=search_request(_offset_minus_one),
+    ),
+    Fault(
+        "search-sort-by-ignored",
+        "sort_by is ignored",
+        (S + "test_sort_orders_by_the_field[thread_id-asc]", S + "test_sort_by_status[asc]"),
+        "SEARCH-SORT",
+        on_request=drop("sort_by"),
+    ),
+    Fault(
+        "search-sort-order-ignored",
+        "sort_order is ignored",
+        (S + "test_sort_orders_by_the_field[created_at-asc]",),
+        "SEARCH-SORT",
+        on_request=drop("sort_order"),
+    ),
+    Fault(
+        "search-sort-order-inverted",
+        "asc and desc are swapped",
+        (S + "test_sort_orders_by_the_field[thread_id-asc]", S + "test_sort_orders_by_the_field[updated_at-desc]"),
+        "SEARCH-SORT",
+        on_request=search_request(_swap_order),
+    ),
+    Fault(
+        "search-sort-updated-as-created",
+        "sort_by=updated_at sorts by created_at",
+        (S + "test_sort_orders_by_the_field[updated_at-asc]",),
+        "SEARCH-SORT",
+        on_request=search_request(_updated_means_created),
+    ),
+    Fault(
+        "search-select-ignored",
+        "select is ignored (whole threads come back)",
+        (S + "test_select_returns_exactly_the_selected_fields[thread_id]",),
+        "SEARCH-SELECT",
+        on_request=drop("select"),
+    ),
+    Fault(
+        "search-select-extra-field",
+        "select always adds thread_id",
+        (S + "test_select_returns_exactly_the_selected_fields[metadata+created_at+updated_at]",),
+        "SEARCH-SELECT",
+        on_request=search_request(_select_always_thread_id),
+    ),
+    Fault(
+        "search-validation-missing",
+        "invalid search input answers 200 [] instead of 422",
+        (S + "test_invalid_search_is_422[limit-0]", S + "test_invalid_search_is_422[unknown-status]"),
+        "SEARCH-VALIDATION",
+        on_response=swap_status("POST", "/threads/search", 422, 200, []),
+    ),
     # --- required fields and types ------------------------------------------------------------------
-    Fault("thread-id-missing", "POST /threads answers without thread_id",
-          (R + "test_new_thread_has_the_documented_fields",), "CONTRACT-SCHEMA",
-          on_response=json_response("POST", "/threads", each(lambda t: t.pop("thread_id", None)))),
-    Fault("thread-created-at-mistyped", "GET /threads/{id} answers created_at that is not a date-time",
-          (T + "test_find_thread_by_id",), "CONTRACT-SCHEMA",
-          on_response=json_response("GET", "/threads/*", set_key("created_at", "yesterday"))),
-    Fault("thread-id-not-uuid", "GET /threads/{id} answers a thread_id that is not a UUID",
-          (T + "test_find_thread_by_id",), "CONTRACT-SCHEMA",
-          on_response=json_response("GET", "/threads/*", set_key("thread_id", "thread-1"))),
-    Fault("thread-metadata-dropped", "POST /threads does not return the metadata it stored",
-          (R + "test_new_thread_has_the_documented_fields",), "THREADS-CREATE-FIELDS",
-          on_response=json_response("POST", "/threads", set_key("metadata", {}))),
+    Fault(
+        "thread-id-missing",
+        "POST /threads answers without thread_id",
+        (R + "test_new_thread_has_the_documented_fields",),
+        "CONTRACT-SCHEMA",
+        on_response=json_response("POST", "/threads", each(lambda t: t.pop("thread_id", None))),
+    ),
+    Fault(
+        "thread-created-at-mistyped",
+        "GET /threads/{id} answers created_at that is not a date-time",
+        (T + "test_find_thread_by_id",),
+        "CONTRACT-SCHEMA",
+        on_response=json_response("GET", "/threads/*", set_key("created_at", "yesterday")),
+    ),
+    Fault(
+        "thread-id-not-uuid",
+        "GET /threads/{id} answers a thread_id that is not a UUID",
+        (T + "test_find_thread_by_id",),
+        "CONTRACT-SCHEMA",
+        on_response=json_response("GET", "/threads/*", set_key("thread_id", "thread-1")),
+    ),
+    Fault(
+        "thread-metadata-dropped",
+        "POST /threads does not return the metadata it stored",
+        (R + "test_new_thread_has_the_documented_fields",),
+        "THREADS-CREATE-FIELDS",
+        on_response=json_response("POST", "/threads", set_key("metadata", {})),
+    ),
     # --- run lifecycle ------------------------------------------------------------------------------------
-    Fault("run-stuck-pending", "GET .../runs/{id} always says pending",
-          (R + "test_polling_reaches_success",), "RUNS-LIFECYCLE",
-          on_response=json_response("GET", "/threads/*/runs/*", set_key("status", "pending")), options=QUICK_RUNS),
-    Fault("run-status-renamed", "run status success is spelled 'completed'",
-          (R + "test_run_after_join_is_success_with_its_inputs", R + "test_polling_reaches_success"),
-          "CONTRACT-SCHEMA", on_response=json_response("GET", "/threads/*/runs/*",
-                                                       set_key("status", "completed", lambda r: r.get("status") == "success"))),
-    Fault("join-returns-early", "join answers at once, before the run has finished",
-          (R + "test_join_returns_the_final_values",), "RUNS-JOIN", on_request=join_early),
-    Fault("join-hangs", "join never answers",
-          (R + "test_join_returns_the_final_values", R + "test_runs_list_holds_exactly_that_run"), "HTTP-TIMEOUT",
-          on_request=hang("GET", "/threads/*/runs/*/join"), options=("--request-timeout", "2")),
-    Fault("runs-list-empty", "GET /threads/{id}/runs always answers []",
-          (R + "test_runs_list_holds_exactly_that_run",), "RUNS-LIST",
-          on_response=json_response("GET", "/threads/*/runs", lambda runs: [])),
-    Fault("run-input-lost", "the run's kwargs.input is not kept",
-          (R + "test_run_after_join_is_success_with_its_inputs",), "RUNS-GET",
-          on_response=json_response("GET", "/threads/*/runs/*", each(_clear_kwargs_input))),
-    Fault("run-wrong-thread", "a created run names another thread",
-          (R + "test_created_run_belongs_to_the_thread",), "RUNS-CREATE",
-          on_response=json_response("POST", "/threads/*/runs",
-                                    set_key("thread_id", "00000000-0000-4000-8000-000000000000"))),
+    Fault(
+        "run-stuck-pending",
+        "GET .../runs/{id} always says pending",
+        (R + "test_polling_reaches_success",),
+        "RUNS-LIFECYCLE",
+        on_response=json_response("GET", "/threads/*/runs/*", set_key("status", "pending")),
+        options=QUICK_RUNS,
+    ),
+    Fault(
+        "run-status-renamed",
+        "run status success is spelled 'completed'",
+        (R + "test_run_after_join_is_success_with_its_inputs", R + "test_polling_reaches_success"),
+        "CONTRACT-SCHEMA",
+        on_response=json_response(
+            "GET", "/threads/*/runs/*", set_key("status", "completed", lambda r: r.get("status") == "success")
+        ),
+    ),
+    Fault(
+        "join-returns-early",
+        "join answers at once, before the run has finished",
+        (R + "test_join_returns_the_final_values",),
+        "RUNS-JOIN",
+        on_request=join_early,
+    ),
+    Fault(
+        "join-hangs",
+        "join never answers",
+        (R + "test_join_returns_the_final_values", R + "test_runs_list_holds_exactly_that_run"),
+        "HTTP-TIMEOUT",
+        on_request=hang("GET", "/threads/*/runs/*/join"),
+        options=("--request-timeout", "2"),
+    ),
+    Fault(
+        "runs-list-empty",
+        "GET /threads/{id}/runs always answers []",
+        (R + "test_runs_list_holds_exactly_that_run",),
+        "RUNS-LIST",
+        on_response=json_response("GET", "/threads/*/runs", lambda runs: []),
+    ),
+    Fault(
+        "run-input-lost",
+        "the run's kwargs.input is not kept",
+        (R + "test_run_after_join_is_success_with_its_inputs",),
+        "RUNS-GET",
+        on_response=json_response("GET", "/threads/*/runs/*", each(_clear_kwargs_input)),
+    ),
+    Fault(
+        "run-wrong-thread",
+        "a created run names another thread",
+        (R + "test_created_run_belongs_to_the_thread",),
+        "RUNS-CREATE",
+        on_response=json_response(
+            "POST", "/threads/*/runs", set_key("thread_id", "00000000-0000-4000-8000-000000000000")
+        ),
+    ),
     # --- state -------------------------------------------------------------------------------------------------
-    Fault("state-stale", "the state lacks the last message of the finished run",
-          (ST + "test_state_after_run_holds_the_conversation_and_checkpoint", R + "test_state_after_run_ends_with_the_echo"),
-          "STATE-AFTER-RUN", on_response=json_response("GET", "/threads/*/state", _drop_last_message)),
-    Fault("state-next-missing", "an interrupted state has no next nodes",
-          (ST + "test_interrupted_state_names_next_node_and_interrupt",), "STATE-INTERRUPTED",
-          on_response=json_response("GET", "/threads/*/state", set_key("next", []))),
-    Fault("state-task-interrupts-missing", "tasks[].interrupts is always empty",
-          (ST + "test_interrupted_state_names_next_node_and_interrupt",), "STATE-INTERRUPTED",
-          on_response=json_response("GET", "/threads/*/state", _tasks(_clear_interrupts))),
-    Fault("state-task-error-missing", "tasks[].error is always null",
-          (ST + "test_errored_state_shows_the_task_error",), "STATE-ERROR",
-          on_response=json_response("GET", "/threads/*/state", _tasks(_clear_error))),
-    Fault("state-checkpoint-missing", "the state after a run has no checkpoint",
-          (ST + "test_state_after_run_holds_the_conversation_and_checkpoint",), "STATE-AFTER-RUN",
-          on_response=json_response("GET", "/threads/*/state", set_key("checkpoint", None))),
-    Fault("state-subgraphs-ignored", "?subgraphs=true is ignored",
-          (ST + "test_subgraphs_true_includes_the_subgraph_state",), "STATE-SUBGRAPHS", on_request=_drop_subgraphs),
+    Fault(
+        "state-stale",
+        "the state lacks the last message of the finished run",
+        (
+            ST + "test_state_after_run_holds_the_conversation_and_checkpoint",
+            R + "test_state_after_run_ends_with_the_echo",
+        ),
+        "STATE-AFTER-RUN",
+        on_response=json_response("GET", "/threads/*/state", _drop_last_message),
+    ),
+    Fault(
+        "state-next-missing",
+        "an interrupted state has no next nodes",
+        (ST + "test_interrupted_state_names_next_node_and_interrupt",),
+        "STATE-INTERRUPTED",
+        on_response=json_response("GET", "/threads/*/state", set_key("next", [])),
+    ),
+    Fault(
+        "state-task-interrupts-missing",
+        "tasks[].interrupts is always empty",
+        (ST + "test_interrupted_state_names_next_node_and_interrupt",),
+        "STATE-INTERRUPTED",
+        on_response=json_response("GET", "/threads/*/state", _tasks(_clear_interrupts)),
+    ),
+    Fault(
+        "state-task-error-missing",
+        "tasks[].error is always null",
+        (ST + "test_errored_state_shows_the_task_error",),
+        "STATE-ERROR",
+        on_response=json_response("GET", "/threads/*/state", _tasks(_clear_error)),
+    ),
+    Fault(
+        "state-checkpoint-missing",
+        "the state after a run has no checkpoint",
+        (ST + "test_state_after_run_holds_the_conversation_and_checkpoint",),
+        "STATE-AFTER-RUN",
+        on_response=json_response("GET", "/threads/*/state", set_key("checkpoint", None)),
+    ),
+    Fault(
+        "state-subgraphs-ignored",
+        "?subgraphs=true is ignored",
+        (ST + "test_subgraphs_true_includes_the_subgraph_state",),
+        "STATE-SUBGRAPHS",
+        on_request=_drop_subgraphs,
+    ),
     # --- status codes, content types, error bodies --------------------------------------------------------
-    Fault("unknown-thread-500", "an unknown thread answers 500 instead of 404",
-          (T + "test_unknown_thread_is_404",), "THREADS-NOT-FOUND",
-          on_response=swap_status("GET", "/threads/*", 404, 500, {"detail": "boom"})),
-    Fault("unknown-thread-state-200", "the state of an unknown thread answers 200 with an empty state",
-          (ST + "test_unknown_thread_state_is_404",), "STATE-NOT-FOUND",
-          on_response=swap_status("GET", "/threads/*/state", 404, 200, {"values": {}, "next": []})),
-    Fault("malformed-id-404", "a malformed thread id answers 404 instead of 422",
-          (T + "test_malformed_thread_id_is_422", ST + "test_malformed_thread_id_state_is_422"),
-          "THREADS-MALFORMED-ID", on_response=lambda req, resp: swap_status("GET", "/threads/*", 422, 404)(req, resp)
-          or swap_status("GET", "/threads/*/state", 422, 404)(req, resp)),
-    Fault("unknown-run-200", "an unknown run answers 200 with an empty object",
-          (R + "test_unknown_run_is_404",), "RUNS-NOT-FOUND",
-          on_response=swap_status("GET", "/threads/*/runs/*", 404, 200, {})),
-    Fault("wrong-content-type", "GET /threads/{id} answers JSON labelled text/html",
-          (T + "test_find_thread_by_id",), "CONTRACT-CONTENT-TYPE",
-          on_response=lambda req, resp: resp.headers.__setitem__("content-type", "text/html")
-          if req.is_("GET", "/threads/*") else None),
-    Fault("error-body-wrong", "404 bodies are {'error': ...} instead of ErrorResponse",
-          (T + "test_unknown_thread_is_404", ST + "test_unknown_thread_state_is_404"), "CONTRACT-SCHEMA",
-          on_response=lambda req, resp: setattr(resp, "json", {"error": "not found"}) if resp.status == 404 else None),
-    Fault("search-not-json", "POST /threads/search answers an HTML page with status 200",
-          (S + "test_limit_caps_the_results[1]",), "CONTRACT-CONTENT-TYPE",
-          on_response=lambda req, resp: (setattr(resp, "content", b"<html>oops</html>"),
-                                         resp.headers.__setitem__("content-type", "text/html"))
-          if _search(req) and resp.status == 200 else None),
+    Fault(
+        "unknown-thread-500",
+        "an unknown thread answers 500 instead of 404",
+        (T + "test_unknown_thread_is_404",),
+        "THREADS-NOT-FOUND",
+        on_response=swap_status("GET", "/threads/*", 404, 500, {"detail": "boom"}),
+    ),
+    Fault(
+        "unknown-thread-state-200",
+        "the state of an unknown thread answers 200 with an empty state",
+        (ST + "test_unknown_thread_state_is_404",),
+        "STATE-NOT-FOUND",
+        on_response=swap_status("GET", "/threads/*/state", 404, 200, {"values": {}, "next": []}),
+    ),
+    Fault(
+        "malformed-id-404",
+        "a malformed thread id answers 404 instead of 422",
+        (T + "test_malformed_thread_id_is_422", ST + "test_malformed_thread_id_state_is_422"),
+        "THREADS-MALFORMED-ID",
+        on_response=lambda req, resp: (
+            swap_status("GET", "/threads/*", 422, 404)(req, resp)
+            or swap_status("GET", "/threads/*/state", 422, 404)(req, resp)
+        ),
+    ),
+    Fault(
+        "unknown-run-200",
+        "an unknown run answers 200 with an empty object",
+        (R + "test_unknown_run_is_404",),
+        "RUNS-NOT-FOUND",
+        on_response=swap_status("GET", "/threads/*/runs/*", 404, 200, {}),
+    ),
+    Fault(
+        "wrong-content-type",
+        "GET /threads/{id} answers JSON labelled text/html",
+        (T + "test_find_thread_by_id",),
+        "CONTRACT-CONTENT-TYPE",
+        on_response=lambda req, resp: (
+            resp.headers.__setitem__("content-type", "text/html") if req.is_("GET", "/threads/*") else None
+        ),
+    ),
+    Fault(
+        "error-body-wrong",
+        "404 bodies are {'error': ...} instead of ErrorResponse",
+        (T + "test_unknown_thread_is_404", ST + "test_unknown_thread_state_is_404"),
+        "CONTRACT-SCHEMA",
+        on_response=lambda req, resp: setattr(resp, "json", {"error": "not found"}) if resp.status == 404 else None,
+    ),
+    Fault(
+        "search-not-json",
+        "POST /threads/search answers an HTML page with status 200",
+        (S + "test_limit_caps_the_results[1]",),
+        "CONTRACT-CONTENT-TYPE",
+        on_response=lambda req, resp: (
+            (setattr(resp, "content", b"<html>oops</html>"), resp.headers.__setitem__("content-type", "text/html"))
+            if _search(req) and resp.status == 200
+            else None
+        ),
+    ),
 )
 
 BY_NAME = {fault.name: fault for fault in FAULTS}
 
 
 def render_table() -> str:
-    lines = ["# Faults the self-tests inject, and the conformance tests that catch them",
-             "",
-             "Generated from `tests/faults.py` by `python -m tests.faults`; `tests/test_faults.py` proves every "
-             "row against the reference behind a fault-injecting proxy.",
-             "",
-             f"{len(FAULTS)} faults.",
-             "",
-             "| fault | what is wrong | caught by | rule |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        "# Faults the self-tests inject, and the conformance tests that catch them",
+        "",
+        "Generated from `tests/faults.py` by `python -m tests.faults`; `tests/test_faults.py` proves every "
+        "row against the reference behind a fault-injecting proxy.",
+        "",
+        f"{len(FAULTS)} faults.",
+        "",
+        "| fault | what is wrong | caught by | rule |",
+        "| --- | --- | --- | --- |",
+    ]
     for fault in FAULTS:
         caught = "<br>".join(f"`{c}`" for c in fault.catches)
         lines.append(f"| `{fault.name}` | {fault.description} | {caught} | {fault.rule} |")

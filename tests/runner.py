@@ -38,8 +38,19 @@ class SuiteRun:
 
 def run_suite(report_dir: Path, *args: str, modules: list[str] | None = None, timeout: float = 600) -> SuiteRun:
     files = [str(SUITE / m) for m in modules] if modules else [str(SUITE)]
-    command = [sys.executable, "-m", "pytest", *files, f"--conformance-report={report_dir}",
-               "-p", "no:cacheprovider", "-q", "-o", "console_output_style=classic", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *files,
+        f"--conformance-report={report_dir}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-o",
+        "console_output_style=classic",
+        *args,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_ADDOPTS", None)

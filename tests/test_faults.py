@@ -17,8 +17,9 @@ def _modules(fault: Fault) -> list[str]:
 def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
     with FaultProxy(reference_url, fault.on_request, fault.on_response) as proxy:
         run = run_suite(tmp_path, f"--target-url={proxy.url}", *fault.options, modules=_modules(fault))
-    assert run.returncode == 1, f"the suite did not fail on fault {fault.name} (exit {run.returncode}):\n" \
-        f"{run.output[-3000:]}"
+    assert run.returncode == 1, (
+        f"the suite did not fail on fault {fault.name} (exit {run.returncode}):\n{run.output[-3000:]}"
+    )
     rules = set()
     for catcher in fault.catches:
         test = run.find(catcher)

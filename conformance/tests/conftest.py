@@ -42,15 +42,13 @@ PREPARED = {  # role -> (graph, expected thread status)
 
 @pytest.fixture(scope="session")
 def prepared(certification, contract) -> PreparedThreads:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification,
-              certification.tag())
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
     prepared = PreparedThreads(tag=api.tag, marker=f"marker-{api.tag['conformance_test']}")
     prepared.ids["idle"] = api.create_thread({"role": "idle"})["thread_id"]
     prepared.statuses["idle"] = "idle"
     for role, (graph, status) in PREPARED.items():
         thread_id = api.create_thread({"role": role})["thread_id"]
-        run, _ = api.start_run(thread_id, graph, human("hello", answer=prepared.marker if role == "done"
-                                                       else None))
+        run, _ = api.start_run(thread_id, graph, human("hello", answer=prepared.marker if role == "done" else None))
         prepared.ids[role], prepared.runs[role], prepared.statuses[role] = thread_id, run["run_id"], status
     for role in PREPARED:
         api.wait_run(prepared.ids[role], prepared.runs[role])

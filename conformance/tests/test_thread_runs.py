@@ -42,13 +42,18 @@ def echo_run(certification, contract) -> EchoRun:
     api = Api(client, contract, certification, certification.tag())
     thread = api.create_thread()
     run_input = human(GREETING)
-    created = client.post(f"/threads/{thread['thread_id']}/runs",
-                          json={"assistant_id": "agent", "input": run_input})
+    created = client.post(f"/threads/{thread['thread_id']}/runs", json={"assistant_id": "agent", "input": run_input})
     run_id = created.json().get("run_id") if created.status == 200 else None
     if not run_id:
         contract.validate(created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
-        expect(False, "RUNS-CREATE", "POST /threads/{thread_id}/runs: the answer has no run_id",
-               expected="a run_id", actual=created.json(), exchange=created)
+        expect(
+            False,
+            "RUNS-CREATE",
+            "POST /threads/{thread_id}/runs: the answer has no run_id",
+            expected="a run_id",
+            actual=created.json(),
+            exchange=created,
+        )
     first_poll = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}")
     joined = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}/join")
     after = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}")
@@ -69,20 +74,47 @@ def test_new_thread_has_the_documented_fields(api):
     thread = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE")
     api.cert.track_thread(thread.get("thread_id", ""))
     for key in ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values"):
-        expect(key in thread, "THREADS-CREATE-FIELDS", f"POST /threads: the new thread lacks {key!r}",
-               expected=key, actual=sorted(thread), exchange=exchange)
-    expect(thread["status"] == "idle", "THREADS-CREATE-FIELDS", "POST /threads: a new thread is not idle",
-           expected="idle", actual=thread["status"], exchange=exchange)
-    expect(thread["metadata"] == {**api.tag, **metadata}, "THREADS-CREATE-FIELDS",
-           "POST /threads: the metadata sent does not come back as sent",
-           expected={**api.tag, **metadata}, actual=thread["metadata"], exchange=exchange)
-    expect(thread["values"] in (None, {}), "THREADS-CREATE-FIELDS",
-           "POST /threads: a new thread already has state values", expected="null or {}",
-           actual=thread["values"], exchange=exchange)
+        expect(
+            key in thread,
+            "THREADS-CREATE-FIELDS",
+            f"POST /threads: the new thread lacks {key!r}",
+            expected=key,
+            actual=sorted(thread),
+            exchange=exchange,
+        )
+    expect(
+        thread["status"] == "idle",
+        "THREADS-CREATE-FIELDS",
+        "POST /threads: a new thread is not idle",
+        expected="idle",
+        actual=thread["status"],
+        exchange=exchange,
+    )
+    expect(
+        thread["metadata"] == {**api.tag, **metadata},
+        "THREADS-CREATE-FIELDS",
+        "POST /threads: the metadata sent does not come back as sent",
+        expected={**api.tag, **metadata},
+        actual=thread["metadata"],
+        exchange=exchange,
+    )
+    expect(
+        thread["values"] in (None, {}),
+        "THREADS-CREATE-FIELDS",
+        "POST /threads: a new thread already has state values",
+        expected="null or {}",
+        actual=thread["values"],
+        exchange=exchange,
+    )
     fetched, fetched_exchange = api.get_thread(thread["thread_id"])
-    expect(fetched["created_at"] == thread["created_at"], "THREADS-GET",
-           "GET /threads/{thread_id}: created_at differs from the one POST /threads returned",
-           expected=thread["created_at"], actual=fetched["created_at"], exchange=fetched_exchange)
+    expect(
+        fetched["created_at"] == thread["created_at"],
+        "THREADS-GET",
+        "GET /threads/{thread_id}: created_at differs from the one POST /threads returned",
+        expected=thread["created_at"],
+        actual=fetched["created_at"],
+        exchange=fetched_exchange,
+    )
 
 
 def test_new_thread_has_no_runs(api):
@@ -90,65 +122,121 @@ def test_new_thread_has_no_runs(api):
     thread = api.create_thread()
     exchange = api.client.get(f"/threads/{thread['thread_id']}/runs")
     runs = api.contract.validate(exchange, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
-    expect(runs == [], "RUNS-LIST", "GET /threads/{thread_id}/runs: a new thread already lists runs",
-           expected=[], actual=runs, exchange=exchange)
+    expect(
+        runs == [],
+        "RUNS-LIST",
+        "GET /threads/{thread_id}/runs: a new thread already lists runs",
+        expected=[],
+        actual=runs,
+        exchange=exchange,
+    )
 
 
 def test_created_run_belongs_to_the_thread(echo_run, contract, target):
     """POST /threads/{thread_id}/runs answers with a run of that thread, pending or later."""
     run = contract.validate(echo_run.created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
-    expect(run["thread_id"] == echo_run.thread_id, "RUNS-CREATE",
-           "POST /threads/{thread_id}/runs: the run names another thread", expected=echo_run.thread_id,
-           actual=run["thread_id"], exchange=echo_run.created)
-    expect(run["status"] in RUN_STATUSES, "RUNS-STATUS-VALUES",
-           f"POST /threads/{{thread_id}}/runs: unknown run status {run['status']!r}",
-           expected=" | ".join(RUN_STATUSES), actual=run["status"], exchange=echo_run.created)
-    expect(run["status"] in ("pending", "running", "success"), "RUNS-CREATE",
-           "POST /threads/{thread_id}/runs: a new run of the echo graph is in a state it cannot be in",
-           expected="pending (or running/success)", actual=run["status"], exchange=echo_run.created)
+    expect(
+        run["thread_id"] == echo_run.thread_id,
+        "RUNS-CREATE",
+        "POST /threads/{thread_id}/runs: the run names another thread",
+        expected=echo_run.thread_id,
+        actual=run["thread_id"],
+        exchange=echo_run.created,
+    )
+    expect(
+        run["status"] in RUN_STATUSES,
+        "RUNS-STATUS-VALUES",
+        f"POST /threads/{{thread_id}}/runs: unknown run status {run['status']!r}",
+        expected=" | ".join(RUN_STATUSES),
+        actual=run["status"],
+        exchange=echo_run.created,
+    )
+    expect(
+        run["status"] in ("pending", "running", "success"),
+        "RUNS-CREATE",
+        "POST /threads/{thread_id}/runs: a new run of the echo graph is in a state it cannot be in",
+        expected="pending (or running/success)",
+        actual=run["status"],
+        exchange=echo_run.created,
+    )
 
 
 def test_first_poll_shows_a_legal_status(echo_run, contract):
     """GET .../runs/{run_id} right after creation shows pending or a later legal status."""
-    run = contract.validate(echo_run.first_poll, "GET /threads/{thread_id}/runs/{run_id}", status=200,
-                            rule="RUNS-GET")
-    expect(run["status"] in ("pending", "running", "success"), "RUNS-STATUS-VALUES",
-           "GET /threads/{thread_id}/runs/{run_id}: the first poll shows a status the run cannot have",
-           expected="pending | running | success", actual=run["status"], exchange=echo_run.first_poll)
+    run = contract.validate(echo_run.first_poll, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
+    expect(
+        run["status"] in ("pending", "running", "success"),
+        "RUNS-STATUS-VALUES",
+        "GET /threads/{thread_id}/runs/{run_id}: the first poll shows a status the run cannot have",
+        expected="pending | running | success",
+        actual=run["status"],
+        exchange=echo_run.first_poll,
+    )
 
 
 def test_join_returns_the_final_values(echo_run, contract):
     """GET .../join waits for the run to finish and returns the thread's final values."""
-    values = contract.validate(echo_run.joined, "GET /threads/{thread_id}/runs/{run_id}/join", status=200,
-                               rule="RUNS-JOIN")
+    values = contract.validate(
+        echo_run.joined, "GET /threads/{thread_id}/runs/{run_id}/join", status=200, rule="RUNS-JOIN"
+    )
     last = _last_message(values)
-    expect(last.get("content") == f"{ECHO_PREFIX}{GREETING}" and last.get("type") == "ai", "RUNS-JOIN",
-           "GET .../join returned before the run's final values existed",
-           expected=f"the AI echo {ECHO_PREFIX}{GREETING!s} as the last message",
-           actual=last or values, exchange=echo_run.joined)
+    expect(
+        last.get("content") == f"{ECHO_PREFIX}{GREETING}" and last.get("type") == "ai",
+        "RUNS-JOIN",
+        "GET .../join returned before the run's final values existed",
+        expected=f"the AI echo {ECHO_PREFIX}{GREETING!s} as the last message",
+        actual=last or values,
+        exchange=echo_run.joined,
+    )
 
 
 def test_run_after_join_is_success_with_its_inputs(echo_run, contract, target):
     """After join, the run is success, with its thread, its assistant, its input and multitask strategy."""
-    run = contract.validate(echo_run.after, "GET /threads/{thread_id}/runs/{run_id}", status=200,
-                            rule="RUNS-GET")
-    expect(run["status"] == "success", "RUNS-JOIN",
-           "GET .../runs/{run_id} after join: the run is not finished, so join answered early",
-           expected="success", actual=run["status"], exchange=echo_run.after)
-    expect(run["thread_id"] == echo_run.thread_id, "RUNS-GET", "the run names another thread",
-           expected=echo_run.thread_id, actual=run["thread_id"], exchange=echo_run.after)
-    expect(run["assistant_id"] in (target.assistants["agent"], "agent"), "RUNS-GET",
-           "the run does not name the assistant it was started with",
-           expected=f"{target.assistants['agent']} (the agent graph's assistant)", actual=run["assistant_id"],
-           exchange=echo_run.after)
+    run = contract.validate(echo_run.after, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
+    expect(
+        run["status"] == "success",
+        "RUNS-JOIN",
+        "GET .../runs/{run_id} after join: the run is not finished, so join answered early",
+        expected="success",
+        actual=run["status"],
+        exchange=echo_run.after,
+    )
+    expect(
+        run["thread_id"] == echo_run.thread_id,
+        "RUNS-GET",
+        "the run names another thread",
+        expected=echo_run.thread_id,
+        actual=run["thread_id"],
+        exchange=echo_run.after,
+    )
+    expect(
+        run["assistant_id"] in (target.assistants["agent"], "agent"),
+        "RUNS-GET",
+        "the run does not name the assistant it was started with",
+        expected=f"{target.assistants['agent']} (the agent graph's assistant)",
+        actual=run["assistant_id"],
+        exchange=echo_run.after,
+    )
     kwargs = run.get("kwargs") or {}
-    expect(kwargs.get("input") == echo_run.run_input, "RUNS-GET", "the run's kwargs.input is not the input sent",
-           expected=echo_run.run_input, actual=kwargs.get("input"), exchange=echo_run.after)
-    default = contract.document["components"]["schemas"]["RunCreateStateful"]["properties"][
-        "multitask_strategy"]["default"]
-    expect(run.get("multitask_strategy") == default, "RUNS-GET",
-           "the run's multitask_strategy is not the documented default", expected=default,
-           actual=run.get("multitask_strategy"), exchange=echo_run.after)
+    expect(
+        kwargs.get("input") == echo_run.run_input,
+        "RUNS-GET",
+        "the run's kwargs.input is not the input sent",
+        expected=echo_run.run_input,
+        actual=kwargs.get("input"),
+        exchange=echo_run.after,
+    )
+    default = contract.document["components"]["schemas"]["RunCreateStateful"]["properties"]["multitask_strategy"][
+        "default"
+    ]
+    expect(
+        run.get("multitask_strategy") == default,
+        "RUNS-GET",
+        "the run's multitask_strategy is not the documented default",
+        expected=default,
+        actual=run.get("multitask_strategy"),
+        exchange=echo_run.after,
+    )
 
 
 def test_state_after_run_ends_with_the_echo(echo_run, contract):
@@ -157,19 +245,36 @@ def test_state_after_run_ends_with_the_echo(echo_run, contract):
     messages = (state.get("values") or {}).get("messages") if isinstance(state.get("values"), dict) else None
     kinds = [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
     expected = [("human", GREETING), ("ai", f"{ECHO_PREFIX}{GREETING}")]
-    expect(kinds == expected, "STATE-AFTER-RUN", "the state after the run does not hold the conversation",
-           expected=expected, actual=kinds or state.get("values"), exchange=echo_run.state)
+    expect(
+        kinds == expected,
+        "STATE-AFTER-RUN",
+        "the state after the run does not hold the conversation",
+        expected=expected,
+        actual=kinds or state.get("values"),
+        exchange=echo_run.state,
+    )
 
 
 def test_runs_list_holds_exactly_that_run(echo_run, contract):
     """GET /threads/{thread_id}/runs lists the one run created on the thread, finished."""
     runs = contract.validate(echo_run.runs, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
     run_id = echo_run.created.json()["run_id"]
-    expect([r.get("run_id") for r in runs] == [run_id], "RUNS-LIST",
-           "GET /threads/{thread_id}/runs does not list exactly the run created",
-           expected=[run_id], actual=[r.get("run_id") for r in runs], exchange=echo_run.runs)
-    expect(runs[0].get("status") == "success", "RUNS-LIST", "the listed run does not show its final status",
-           expected="success", actual=runs[0].get("status"), exchange=echo_run.runs)
+    expect(
+        [r.get("run_id") for r in runs] == [run_id],
+        "RUNS-LIST",
+        "GET /threads/{thread_id}/runs does not list exactly the run created",
+        expected=[run_id],
+        actual=[r.get("run_id") for r in runs],
+        exchange=echo_run.runs,
+    )
+    expect(
+        runs[0].get("status") == "success",
+        "RUNS-LIST",
+        "the listed run does not show its final status",
+        expected="success",
+        actual=runs[0].get("status"),
+        exchange=echo_run.runs,
+    )
 
 
 def test_polling_reaches_success(api):
@@ -177,15 +282,31 @@ def test_polling_reaches_success(api):
     thread = api.create_thread()
     run, _ = api.start_run(thread["thread_id"], "agent", human("poll me"))
     final = api.wait_run(thread["thread_id"], run["run_id"])
-    expect(final["status"] == "success", "RUNS-LIFECYCLE", "the echo run did not end in success",
-           expected="success", actual=final["status"])
+    expect(
+        final["status"] == "success",
+        "RUNS-LIFECYCLE",
+        "the echo run did not end in success",
+        expected="success",
+        actual=final["status"],
+    )
     after, exchange = api.get_thread(thread["thread_id"])
-    expect(after["status"] == "idle", "THREAD-STATUS-IDLE", "the thread is not idle after its run succeeded",
-           expected="idle", actual=after["status"], exchange=exchange)
+    expect(
+        after["status"] == "idle",
+        "THREAD-STATUS-IDLE",
+        "the thread is not idle after its run succeeded",
+        expected="idle",
+        actual=after["status"],
+        exchange=exchange,
+    )
     last = _last_message(after.get("values"))
-    expect(last.get("content") == f"{ECHO_PREFIX}poll me", "STATE-AFTER-RUN",
-           "GET /threads/{thread_id}: values do not end with the echo after the run", expected="echo: poll me",
-           actual=last or after.get("values"), exchange=exchange)
+    expect(
+        last.get("content") == f"{ECHO_PREFIX}poll me",
+        "STATE-AFTER-RUN",
+        "GET /threads/{thread_id}: values do not end with the echo after the run",
+        expected="echo: poll me",
+        actual=last or after.get("values"),
+        exchange=exchange,
+    )
 
 
 def test_unknown_run_is_404(api):

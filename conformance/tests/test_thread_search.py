@@ -40,8 +40,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(certification, contract) -> Corpus:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification,
-              certification.tag())
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
     ids = sorted(str(uuid.uuid4()) for _ in range(CORPUS_SIZE))
     created = [ids[i] for i in CREATION_ORDER]
     for position, thread_id in enumerate(created):
@@ -62,53 +61,93 @@ def test_ids_filter_returns_exactly_those_threads(api, corpus):
     """ids: only the threads listed come back."""
     wanted = [corpus.created[3], corpus.created[7]]
     found, exchange = api.search({"ids": wanted, "limit": 100}, rule="SEARCH-IDS")
-    expect(sorted(_ids(found)) == sorted(wanted), "SEARCH-IDS", "POST /threads/search: ids filter not applied",
-           expected=sorted(wanted), actual=_ids(found)[:20], exchange=exchange)
+    expect(
+        sorted(_ids(found)) == sorted(wanted),
+        "SEARCH-IDS",
+        "POST /threads/search: ids filter not applied",
+        expected=sorted(wanted),
+        actual=_ids(found)[:20],
+        exchange=exchange,
+    )
 
 
 def test_ids_filter_with_an_unknown_id_returns_nothing(api):
     """ids: an id no thread has matches nothing."""
     found, exchange = api.search({"ids": [api.new_id()]}, rule="SEARCH-IDS")
-    expect(found == [], "SEARCH-IDS", "POST /threads/search: ids filter of an unknown id returned threads",
-           expected=[], actual=_ids(found)[:20], exchange=exchange)
+    expect(
+        found == [],
+        "SEARCH-IDS",
+        "POST /threads/search: ids filter of an unknown id returned threads",
+        expected=[],
+        actual=_ids(found)[:20],
+        exchange=exchange,
+    )
 
 
 def test_metadata_filter_returns_exactly_the_tagged_threads(api, corpus):
     """metadata: every thread carrying the tag, and only those."""
     found, exchange = api.search({"metadata": corpus.tag, "limit": 100}, rule="SEARCH-METADATA")
-    expect(sorted(_ids(found)) == sorted(corpus.created), "SEARCH-METADATA",
-           "POST /threads/search: metadata filter not applied", expected=f"the {CORPUS_SIZE} tagged threads",
-           actual=f"{len(found)} threads, {len(set(_ids(found)) - set(corpus.created))} of them untagged",
-           exchange=exchange)
+    expect(
+        sorted(_ids(found)) == sorted(corpus.created),
+        "SEARCH-METADATA",
+        "POST /threads/search: metadata filter not applied",
+        expected=f"the {CORPUS_SIZE} tagged threads",
+        actual=f"{len(found)} threads, {len(set(_ids(found)) - set(corpus.created))} of them untagged",
+        exchange=exchange,
+    )
 
 
 def test_values_filter_returns_the_thread_with_that_state(api, prepared):
     """values: only the thread whose state holds the value comes back."""
     found, exchange = api.search({"values": {"answer": prepared.marker}, "limit": 100}, rule="SEARCH-VALUES")
-    expect(_ids(found) == [prepared.ids["done"]], "SEARCH-VALUES", "POST /threads/search: values filter not applied",
-           expected=[prepared.ids["done"]], actual=_ids(found)[:20], exchange=exchange)
+    expect(
+        _ids(found) == [prepared.ids["done"]],
+        "SEARCH-VALUES",
+        "POST /threads/search: values filter not applied",
+        expected=[prepared.ids["done"]],
+        actual=_ids(found)[:20],
+        exchange=exchange,
+    )
 
 
 @pytest.mark.parametrize("limit", [1, 5])
 def test_limit_caps_the_results(api, corpus, limit):
     """limit: at most that many threads."""
     found, exchange = api.search({"metadata": corpus.tag, "limit": limit}, rule="SEARCH-LIMIT")
-    expect(len(found) == limit, "SEARCH-LIMIT", f"POST /threads/search: limit {limit} not applied",
-           expected=f"{limit} threads", actual=f"{len(found)} threads", exchange=exchange)
+    expect(
+        len(found) == limit,
+        "SEARCH-LIMIT",
+        f"POST /threads/search: limit {limit} not applied",
+        expected=f"{limit} threads",
+        actual=f"{len(found)} threads",
+        exchange=exchange,
+    )
 
 
 def test_limit_1000_returns_all_matches(api, corpus):
     """limit: the maximum, 1000, is accepted and not capped lower."""
     found, exchange = api.search({"metadata": corpus.tag, "limit": 1000}, rule="SEARCH-LIMIT")
-    expect(len(found) == CORPUS_SIZE, "SEARCH-LIMIT", "POST /threads/search: limit 1000 did not return every match",
-           expected=f"{CORPUS_SIZE} threads", actual=f"{len(found)} threads", exchange=exchange)
+    expect(
+        len(found) == CORPUS_SIZE,
+        "SEARCH-LIMIT",
+        "POST /threads/search: limit 1000 did not return every match",
+        expected=f"{CORPUS_SIZE} threads",
+        actual=f"{len(found)} threads",
+        exchange=exchange,
+    )
 
 
 def test_default_limit_is_10(api, corpus):
     """limit: without one, 10 threads come back."""
     found, exchange = api.search({"metadata": corpus.tag}, rule="SEARCH-LIMIT")
-    expect(len(found) == 10, "SEARCH-LIMIT", "POST /threads/search: the default limit is not 10",
-           expected="10 threads", actual=f"{len(found)} threads", exchange=exchange)
+    expect(
+        len(found) == 10,
+        "SEARCH-LIMIT",
+        "POST /threads/search: the default limit is not 10",
+        expected="10 threads",
+        actual=f"{len(found)} threads",
+        exchange=exchange,
+    )
 
 
 @pytest.mark.parametrize("offset", [3, 11, 12])
@@ -117,8 +156,14 @@ def test_offset_skips_that_many(api, corpus, offset):
     body = {"metadata": corpus.tag, "sort_by": "thread_id", "sort_order": "asc", "limit": 100, "offset": offset}
     found, exchange = api.search(body, rule="SEARCH-OFFSET")
     wanted = sorted(corpus.created)[offset:]
-    expect(_ids(found) == wanted, "SEARCH-OFFSET", f"POST /threads/search: offset {offset} not applied",
-           expected=wanted, actual=_ids(found), exchange=exchange)
+    expect(
+        _ids(found) == wanted,
+        "SEARCH-OFFSET",
+        f"POST /threads/search: offset {offset} not applied",
+        expected=wanted,
+        actual=_ids(found),
+        exchange=exchange,
+    )
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
@@ -130,8 +175,14 @@ def test_sort_orders_by_the_field(api, corpus, field, order):
     wanted = corpus.expected_order(field)
     if order == "desc":
         wanted.reverse()
-    expect(_ids(found) == wanted, "SEARCH-SORT",
-           f"POST /threads/search: sort_by={field} sort_order={order} not applied", expected=wanted, actual=_ids(found), exchange=exchange)
+    expect(
+        _ids(found) == wanted,
+        "SEARCH-SORT",
+        f"POST /threads/search: sort_by={field} sort_order={order} not applied",
+        expected=wanted,
+        actual=_ids(found),
+        exchange=exchange,
+    )
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
@@ -141,8 +192,14 @@ def test_sort_by_status(api, prepared, order):
     found, exchange = api.search(body, rule="SEARCH-SORT")
     statuses = [t.get("status") for t in found]
     wanted = sorted(prepared.statuses.values(), reverse=order == "desc")
-    expect(statuses == wanted, "SEARCH-SORT", f"POST /threads/search: sort_by=status sort_order={order} not applied",
-           expected=wanted, actual=statuses, exchange=exchange)
+    expect(
+        statuses == wanted,
+        "SEARCH-SORT",
+        f"POST /threads/search: sort_by=status sort_order={order} not applied",
+        expected=wanted,
+        actual=statuses,
+        exchange=exchange,
+    )
 
 
 SELECTIONS = [
@@ -158,11 +215,23 @@ SELECTIONS = [
 def test_select_returns_exactly_the_selected_fields(api, corpus, select):
     """select: each thread has exactly the selected fields."""
     found, exchange = api.search({"metadata": corpus.tag, "select": select, "limit": 3}, rule="SEARCH-SELECT")
-    expect(len(found) == 3, "SEARCH-SELECT", "POST /threads/search with select returned the wrong number of threads",
-           expected=3, actual=len(found), exchange=exchange)
+    expect(
+        len(found) == 3,
+        "SEARCH-SELECT",
+        "POST /threads/search with select returned the wrong number of threads",
+        expected=3,
+        actual=len(found),
+        exchange=exchange,
+    )
     for thread in found:
-        expect(sorted(thread) == sorted(select), "SEARCH-SELECT", "POST /threads/search: select not applied",
-               expected=sorted(select), actual=sorted(thread), exchange=exchange)
+        expect(
+            sorted(thread) == sorted(select),
+            "SEARCH-SELECT",
+            "POST /threads/search: select not applied",
+            expected=sorted(select),
+            actual=sorted(thread),
+            exchange=exchange,
+        )
 
 
 INVALID = {

@@ -20,12 +20,23 @@ def test_new_thread_is_idle_and_found_by_idle_search(api):
     """A new thread shows status idle and a status=idle search finds it."""
     thread = api.create_thread()
     fetched, exchange = api.get_thread(thread["thread_id"])
-    expect(fetched["status"] == "idle", "THREAD-STATUS-IDLE", "GET /threads/{thread_id}: a new thread is not idle",
-           expected="idle", actual=fetched["status"], exchange=exchange)
+    expect(
+        fetched["status"] == "idle",
+        "THREAD-STATUS-IDLE",
+        "GET /threads/{thread_id}: a new thread is not idle",
+        expected="idle",
+        actual=fetched["status"],
+        exchange=exchange,
+    )
     found, exchange = api.search({"status": "idle", "metadata": api.tag}, rule="SEARCH-STATUS")
-    expect([t.get("thread_id") for t in found] == [thread["thread_id"]], "SEARCH-STATUS",
-           "POST /threads/search: status=idle does not find the new idle thread",
-           expected=[thread["thread_id"]], actual=[t.get("thread_id") for t in found], exchange=exchange)
+    expect(
+        [t.get("thread_id") for t in found] == [thread["thread_id"]],
+        "SEARCH-STATUS",
+        "POST /threads/search: status=idle does not find the new idle thread",
+        expected=[thread["thread_id"]],
+        actual=[t.get("thread_id") for t in found],
+        exchange=exchange,
+    )
 
 
 @pytest.mark.parametrize("status", ["idle", "interrupted", "error"])
@@ -33,9 +44,14 @@ def test_thread_shows_its_status(api, prepared, status):
     """GET /threads/{thread_id} shows the status its last run left it in."""
     for thread_id in sorted(prepared.by_status(status)):
         fetched, exchange = api.get_thread(thread_id)
-        expect(fetched["status"] == status, STATUS_RULES[status],
-               f"GET /threads/{{thread_id}}: the thread should be {status}", expected=status,
-               actual=fetched["status"], exchange=exchange)
+        expect(
+            fetched["status"] == status,
+            STATUS_RULES[status],
+            f"GET /threads/{{thread_id}}: the thread should be {status}",
+            expected=status,
+            actual=fetched["status"],
+            exchange=exchange,
+        )
 
 
 @pytest.mark.parametrize("status", ["idle", "interrupted", "error", "busy"])
@@ -44,12 +60,22 @@ def test_search_by_status_returns_exactly_that_status(api, prepared, status):
     found, exchange = api.search({"status": status, "metadata": prepared.tag, "limit": 100}, rule="SEARCH-STATUS")
     got = {t.get("thread_id"): t.get("status") for t in found}
     wanted = prepared.by_status(status)
-    expect(set(got) == wanted, "SEARCH-STATUS",
-           f"POST /threads/search: status filter not applied: asked {status}",
-           expected=sorted(wanted), actual=got, exchange=exchange)
-    expect(all(s == status for s in got.values()), "SEARCH-STATUS",
-           f"POST /threads/search: asked {status}, got threads with another status", expected=status,
-           actual=got, exchange=exchange)
+    expect(
+        set(got) == wanted,
+        "SEARCH-STATUS",
+        f"POST /threads/search: status filter not applied: asked {status}",
+        expected=sorted(wanted),
+        actual=got,
+        exchange=exchange,
+    )
+    expect(
+        all(s == status for s in got.values()),
+        "SEARCH-STATUS",
+        f"POST /threads/search: asked {status}, got threads with another status",
+        expected=status,
+        actual=got,
+        exchange=exchange,
+    )
 
 
 def test_busy_thread_shows_busy_and_is_found_by_busy_search(api):
@@ -60,13 +86,23 @@ def test_busy_thread_shows_busy_and_is_found_by_busy_search(api):
     try:
         api.wait_thread_status(thread_id, "busy", "THREAD-STATUS-BUSY")
         found, exchange = api.search({"status": "busy", "metadata": api.tag}, rule="SEARCH-STATUS")
-        expect([t.get("thread_id") for t in found] == [thread_id], "SEARCH-STATUS",
-               "POST /threads/search: status filter not applied: asked busy, the running thread is missing",
-               expected=[thread_id], actual=[(t.get("thread_id"), t.get("status")) for t in found],
-               exchange=exchange)
+        expect(
+            [t.get("thread_id") for t in found] == [thread_id],
+            "SEARCH-STATUS",
+            "POST /threads/search: status filter not applied: asked busy, the running thread is missing",
+            expected=[thread_id],
+            actual=[(t.get("thread_id"), t.get("status")) for t in found],
+            exchange=exchange,
+        )
         idle, exchange = api.search({"status": "idle", "metadata": api.tag}, rule="SEARCH-STATUS")
-        expect(idle == [], "SEARCH-STATUS", "POST /threads/search: asked idle, got the busy thread",
-               expected=[], actual=[(t.get("thread_id"), t.get("status")) for t in idle], exchange=exchange)
+        expect(
+            idle == [],
+            "SEARCH-STATUS",
+            "POST /threads/search: asked idle, got the busy thread",
+            expected=[],
+            actual=[(t.get("thread_id"), t.get("status")) for t in idle],
+            exchange=exchange,
+        )
     finally:
         api.cancel_run(thread_id, run["run_id"])
 
@@ -75,9 +111,14 @@ def test_find_thread_by_id(api):
     """GET /threads/{thread_id} returns the thread created, with its metadata."""
     thread = api.create_thread({"purpose": "by-id"})
     fetched, exchange = api.get_thread(thread["thread_id"])
-    expect(fetched["metadata"] == thread["metadata"], "THREADS-GET",
-           "GET /threads/{thread_id}: the metadata differs from what was stored", expected=thread["metadata"],
-           actual=fetched["metadata"], exchange=exchange)
+    expect(
+        fetched["metadata"] == thread["metadata"],
+        "THREADS-GET",
+        "GET /threads/{thread_id}: the metadata differs from what was stored",
+        expected=thread["metadata"],
+        actual=fetched["metadata"],
+        exchange=exchange,
+    )
 
 
 METADATA_VALUES = {
@@ -100,10 +141,14 @@ def test_find_threads_by_metadata(api, kind):
     decoy = api.create_thread({"probe": other})
     found, exchange = api.search({"metadata": {**api.tag, "probe": value}, "limit": 100}, rule="SEARCH-METADATA")
     ids = [t.get("thread_id") for t in found]
-    expect(ids == [match["thread_id"]], "SEARCH-METADATA",
-           f"POST /threads/search: metadata filter on a {kind} value not applied",
-           expected=[match["thread_id"]],
-           actual=["(the decoy) " + i if i == decoy["thread_id"] else i for i in ids], exchange=exchange)
+    expect(
+        ids == [match["thread_id"]],
+        "SEARCH-METADATA",
+        f"POST /threads/search: metadata filter on a {kind} value not applied",
+        expected=[match["thread_id"]],
+        actual=["(the decoy) " + i if i == decoy["thread_id"] else i for i in ids],
+        exchange=exchange,
+    )
 
 
 def test_unknown_thread_is_404(api):
