@@ -1,0 +1,62 @@
+"""Settings resolve command line, then environment, then ini, then default; bad values name their source."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.settings import OPTIONS, Settings, SettingsError, resolve
+
+
+class FakeConfig:
+    def __init__(self, cli=None, ini=None):
+        self.cli, self.ini = cli or {}, ini or {}
+
+    def getoption(self, name, default=None):
+        return self.cli.get(name, default)
+
+    def getini(self, name):
+        return self.ini.get(name)
+
+
+def test_precedence(monkeypatch):
+    monkeypatch.setenv("CONFORMANCE_REQUEST_TIMEOUT", "7")
+    monkeypatch.setenv("CONFORMANCE_RUN_TIMEOUT", "8")
+    settings = resolve(
+        FakeConfig(
+            cli={"request_timeout": "5"}, ini={"request_timeout": "6", "run_timeout": "9", "target_url": "http://ini:1"}
+        )
+    )
+    assert settings.request_timeout == 5.0 and settings.sources["request_timeout"].startswith("command line")
+    assert settings.run_timeout == 8.0 and settings.sources["run_timeout"] == "environment CONFORMANCE_RUN_TIMEOUT"
+    assert settings.target_url == "http://ini:1" and settings.sources["target_url"] == "ini target_url"
+
+
+def test_defaults(monkeypatch):
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+    settings = resolve(FakeConfig())
+    assert settings.request_timeout == 30.0 and settings.run_timeout == 60.0 and settings.target_url is None
+
+
+@pytest.mark.parametrize(
+    ("cli", "message"),
+    [
+        ({"request_timeout": "soon"}, "request_timeout from command line --request-timeout: expected a number"),
+        ({"run_timeout": "-1"}, "run_timeout from command line --run-timeout: must be positive"),
+        ({"target_header": ["no-colon"]}, "target_header from command line --target-header: expected 'Name: value'"),
+    ],
+)
+def test_bad_values_name_their_source(monkeypatch, cli, message):
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+    with pytest.raises(SettingsError, match=message):
+        resolve(FakeConfig(cli=cli))
+
+
+def test_secrets_are_redacted_in_the_header():
+    settings = Settings(
+        values={"api_key": "SECRET-1", "target_header": ("X-Token: SECRET-2",)},
+        sources={"api_key": "command line --api-key", "target_header": "command line"},
+    )
+    text = "\n".join(settings.describe())
+    assert "SECRET" not in text and "X-Token: <redacted>" in text
