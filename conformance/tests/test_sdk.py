@@ -1,0 +1,170 @@
+"""The seed guides replayed with the official Python client (langgraph-sdk), asserting what they show.
+
+What the suite certifies over raw HTTP must also hold for the client real users call: these tests fail
+when the SDK cannot parse an answer, or an answer lacks what the guides read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.failures import ConformanceFailure
+from conformance.fixture_graphs import ECHO_PREFIX
+from conformance.rules import expect, rule_text
+
+langgraph_sdk = pytest.importorskip("langgraph_sdk", reason="langgraph-sdk is not installed")
+
+pytestmark = pytest.mark.area("sdk")
+
+
+@pytest.fixture(scope="module")
+def sdk(certification):
+    settings = certification.settings
+    headers = dict(h.split(":", 1) for h in settings.target_header)
+    client = langgraph_sdk.get_sync_client(
+        url=certification.target.url,
+        api_key=settings.api_key or None,
+        headers={k.strip(): v.strip() for k, v in headers.items()},
+        timeout=settings.request_timeout,
+    )
+    yield client
+    client.http.client.close()
+
+
+def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """One SDK call; an HTTP error or an answer the SDK cannot read is the target's failure."""
+    try:
+        return fn(*args, **kwargs)
+    except httpx.HTTPStatusError as exc:
+        raise ConformanceFailure(
+            "SDK-CALL",
+            f"{what} failed: HTTP {exc.response.status_code}",
+            expected="a successful call",
+            actual=exc.response.text[:300],
+            rule_text=rule_text("SDK-CALL"),
+        ) from None
+    except httpx.TimeoutException:
+        raise ConformanceFailure(
+            "SDK-CALL",
+            f"{what}: no answer within the request timeout",
+            expected="an answer",
+            actual="timeout",
+            rule_text=rule_text("SDK-CALL"),
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConformanceFailure(
+            "SDK-CALL",
+            f"{what}: the SDK could not read the answer ({type(exc).__name__})",
+            expected="an answer the SDK parses",
+            actual=str(exc)[:300],
+            rule_text=rule_text("SDK-CALL"),
+        ) from None
+
+
+def test_sdk_background_run_guide(sdk, certification, tag):
+    """threads.create -> runs.list -> runs.create -> runs.get -> runs.join -> runs.get -> threads.get_state."""
+    thread = call("threads.create", sdk.threads.create, metadata=tag)
+    certification.track_thread(thread["thread_id"])
+    thread_id = thread["thread_id"]
+    expect(
+        thread["status"] == "idle",
+        "SDK-GUIDE",
+        "threads.create: the new thread is not idle",
+        expected="idle",
+        actual=thread["status"],
+    )
+    fetched = call("threads.get", sdk.threads.get, thread_id)
+    expect(
+        fetched["thread_id"] == thread_id and fetched["metadata"] == tag,
+        "SDK-GUIDE",
+        "threads.get does not return the thread created",
+        expected={"thread_id": thread_id, "metadata": tag},
+        actual={"thread_id": fetched.get("thread_id"), "metadata": fetched.get("metadata")},
+    )
+    runs = call("runs.list", sdk.runs.list, thread_id)
+    expect(runs == [], "SDK-GUIDE", "runs.list: a new thread already has runs", expected=[], actual=runs)
+    run_input = {"messages": [{"role": "human", "content": "hello sdk"}]}
+    run = call("runs.create", sdk.runs.create, thread_id, "agent", input=run_input)
+    expect(
+        run["thread_id"] == thread_id and run["status"] in ("pending", "running", "success"),
+        "SDK-GUIDE",
+        "runs.create: the run is not a new run of this thread",
+        expected=f"pending run of {thread_id}",
+        actual={"thread_id": run.get("thread_id"), "status": run.get("status")},
+    )
+    polled = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
+    expect(
+        polled["status"] in ("pending", "running", "success"),
+        "SDK-GUIDE",
+        "runs.get: illegal first status",
+        expected="pending | running | success",
+        actual=polled["status"],
+    )
+    values = call("runs.join", sdk.runs.join, thread_id, run["run_id"])
+    messages = values.get("messages") if isinstance(values, dict) else None
+    expect(
+        messages and messages[-1].get("content") == f"{ECHO_PREFIX}hello sdk",
+        "SDK-GUIDE",
+        "runs.join did not return the final values",
+        expected="echo: hello sdk last",
+        actual=values,
+    )
+    final = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
+    expect(
+        final["status"] == "success" and final["kwargs"].get("input") == run_input,
+        "SDK-GUIDE",
+        "runs.get after join: the run is not success with its input",
+        expected="success with the input sent",
+        actual={"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")},
+    )
+    state = call("threads.get_state", sdk.threads.get_state, thread_id)
+    kinds = [(m.get("type"), m.get("content")) for m in state["values"].get("messages", [])]
+    expect(
+        kinds == [("human", "hello sdk"), ("ai", f"{ECHO_PREFIX}hello sdk")],
+        "SDK-GUIDE",
+        "threads.get_state does not hold the conversation",
+        expected="human, then the echo",
+        actual=kinds,
+    )
+    listed = call("runs.list", sdk.runs.list, thread_id)
+    expect(
+        [r["run_id"] for r in listed] == [run["run_id"]],
+        "SDK-GUIDE",
+        "runs.list does not hold exactly the run",
+        expected=[run["run_id"]],
+        actual=[r.get("run_id") for r in listed],
+    )
+
+
+@pytest.mark.parametrize("status", ["idle", "interrupted", "error"])
+def test_sdk_search_by_status(sdk, prepared, status):
+    """threads.search(status=..., metadata=...) finds exactly the threads in that status."""
+    found = call("threads.search", sdk.threads.search, metadata=prepared.tag, status=status, limit=100)
+    got = {t["thread_id"]: t["status"] for t in found}
+    expect(
+        set(got) == prepared.by_status(status),
+        "SDK-GUIDE",
+        f"threads.search(status={status!r}) is wrong",
+        expected=sorted(prepared.by_status(status)),
+        actual=got,
+    )
+
+
+def test_sdk_search_by_metadata(sdk, certification, tag):
+    """threads.search(metadata=...) finds the thread with that metadata and not its decoy."""
+    match = call("threads.create", sdk.threads.create, metadata={**tag, "colour": "green", "size": 3})
+    decoy = call("threads.create", sdk.threads.create, metadata={**tag, "colour": "green", "size": 4})
+    for thread in (match, decoy):
+        certification.track_thread(thread["thread_id"])
+    found = call("threads.search", sdk.threads.search, metadata={**tag, "size": 3})
+    expect(
+        [t["thread_id"] for t in found] == [match["thread_id"]],
+        "SDK-GUIDE",
+        "threads.search(metadata=...) does not find exactly the matching thread",
+        expected=[match["thread_id"]],
+        actual=[t["thread_id"] for t in found],
+    )

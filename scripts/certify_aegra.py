@@ -1,0 +1,221 @@
+"""Certify Aegra (a self-hosted Agent Server) on a real PostgreSQL 15, then tear everything down.
+
+    python scripts/certify_aegra.py [--profile core|full] [extra pytest args]
+
+Brings up a private PostgreSQL cluster (Debian's postgresql 15: initdb + pg_ctl as the postgres user,
+in a temporary folder, loopback only), installs Aegra 0.6.0 into an environment of its own, deploys the
+suite's fixture graphs as aegra.json, runs the conformance suite against it, writes reports/aegra-0.6.0/,
+and stops both servers, leaving no process behind. Exit code: the suite's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from conformance.paths import GRAPHS_DIR  # noqa: E402
+from conformance.reference import cache_root, free_port  # noqa: E402
+
+AEGRA_VERSION = "0.6.0"
+NAME = f"aegra-{AEGRA_VERSION}"
+REQUIREMENTS = (f"aegra-api=={AEGRA_VERSION}", "greenlet")  # SQLAlchemy 2.1 no longer pulls greenlet in
+PG_BIN_CANDIDATES = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"))
+DEADLINE = 90.0
+
+
+def log(message: str) -> None:
+    print(f"certify-aegra: {message}", file=sys.stderr, flush=True)
+
+
+def pg_bin() -> Path:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "initdb").exists():
+            return candidate
+    sys.exit("certify-aegra: PostgreSQL server binaries not found; install them: apt-get install -y postgresql")
+
+
+def ensure_aegra() -> Path:
+    env_dir = cache_root() / f"aegra-{AEGRA_VERSION}"
+    marker = env_dir / ".installed"
+    if marker.exists() and marker.read_text() == "\n".join(REQUIREMENTS):
+        return env_dir
+    log(f"installing Aegra {AEGRA_VERSION} into {env_dir} (first use only)")
+    shutil.rmtree(env_dir, ignore_errors=True)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    subprocess.run(
+        [
+            str(env_dir / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *REQUIREMENTS,
+        ],
+        check=True,
+    )
+    marker.write_text("\n".join(REQUIREMENTS))
+    return env_dir
+
+
+def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, **kwargs)
+
+
+class Postgres:
+    """A private cluster in a temporary folder, on a free loopback port."""
+
+    def __init__(self, root: Path) -> None:
+        self.bin = pg_bin()
+        self.root = root / "pg"
+        self.data = self.root / "data"
+        self.port = free_port()
+
+    def start(self) -> str:
+        self.root.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+            shutil.chown(self.root.parent, "postgres")
+        as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "aegra")
+        return f"postgresql://postgres:postgres@127.0.0.1:{self.port}/aegra"
+
+    def stop(self) -> None:
+        if self.data.exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+class Aegra:
+    def __init__(self, env_dir: Path, root: Path, database_url: str) -> None:
+        self.env_dir = env_dir
+        self.workdir = root / "aegra"
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        shutil.copytree(GRAPHS_DIR, self.workdir, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(self.workdir / "langgraph.json", self.workdir / "aegra.json")
+        env = {
+            **os.environ,
+            "AEGRA_CONFIG": str(self.workdir / "aegra.json"),
+            "DATABASE_URL": self.database_url,
+            "LANGSMITH_TRACING": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+        log_file = open(self.workdir / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        self.process = subprocess.Popen(
+            [
+                str(self.env_dir / "bin" / "python"),
+                "-m",
+                "uvicorn",
+                "aegra_api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=self.workdir,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Aegra exited with {self.process.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return self.url
+            time.sleep(0.25)  # poll interval while waiting for start-up, bounded by the deadline
+        raise RuntimeError(f"Aegra did not answer /health within {DEADLINE:g} s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        path = self.workdir / "server.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-20:]) if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--report", default=str(REPO / "reports" / NAME))
+    args, pytest_args = parser.parse_known_args(argv)
+    env_dir = ensure_aegra()
+    root = Path(tempfile.mkdtemp(prefix="conformance-aegra-"))
+    postgres = Postgres(root)
+    aegra = None
+    try:
+        log("starting PostgreSQL")
+        database_url = postgres.start()
+        log("starting Aegra")
+        aegra = Aegra(env_dir, root, database_url)
+        url = aegra.start()
+        expected = REPO / "reports" / NAME / "expected-failures.yaml"
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(REPO / "conformance" / "tests"),
+            f"--target-url={url}",
+            f"--target-name={NAME}",
+            f"--conformance-report={args.report}",
+            *pytest_args,
+        ]
+        if expected.exists():
+            command.append(f"--expected-failures={expected}")
+        log("running the suite: " + " ".join(command[3:]))
+        return subprocess.run(command, cwd=REPO, check=False).returncode
+    finally:
+        if aegra is not None:
+            aegra.stop()
+        postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        log("stopped Aegra and PostgreSQL")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
