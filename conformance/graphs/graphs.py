@@ -3,9 +3,11 @@
 No LLM, no network: every graph's output is a pure function of its input, so a
 test can state exactly what the target must return. Any Agent Server can deploy
 them through ``langgraph.json`` beside this file.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: servers that load graph files
+without registering them in ``sys.modules`` cannot resolve string annotations of
+the state schema (seen on Aegra 0.6.0: "name 'Annotated' is not defined").
+"""
 
 import asyncio
 from typing import Annotated, Any, TypedDict
