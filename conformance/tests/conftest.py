@@ -48,8 +48,10 @@ def prepared(certification, contract) -> PreparedThreads:
     prepared.statuses["idle"] = "idle"
     for role, (graph, status) in PREPARED.items():
         thread_id = api.create_thread({"role": role})["thread_id"]
-        run, _ = api.start_run(thread_id, graph, human("hello", answer=prepared.marker if role == "done" else None))
+        run, _ = api.start_run(
+            thread_id, graph, human("hello", answer=prepared.marker if role == "done" else None), schema=False
+        )
         prepared.ids[role], prepared.runs[role], prepared.statuses[role] = thread_id, run["run_id"], status
     for role in PREPARED:
-        api.wait_run(prepared.ids[role], prepared.runs[role])
+        api.wait_run(prepared.ids[role], prepared.runs[role], schema=False)
     return prepared

@@ -82,7 +82,7 @@ def test_busy_thread_shows_busy_and_is_found_by_busy_search(api):
     """While a run is in progress its thread is busy, found by status=busy and not by status=idle."""
     thread = api.create_thread()
     thread_id = thread["thread_id"]
-    run, _ = api.start_run(thread_id, "slow", human("wait", seconds=api.run_timeout))
+    run, _ = api.start_run(thread_id, "slow", human("wait", seconds=api.run_timeout), schema=False)
     try:
         api.wait_thread_status(thread_id, "busy", "THREAD-STATUS-BUSY")
         found, exchange = api.search({"status": "busy", "metadata": api.tag}, rule="SEARCH-STATUS")
