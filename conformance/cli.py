@@ -1,14 +1,20 @@
-"""The ``conformance`` command: certify a target, and maintain the vendored spec.
+"""The ``conformance`` command: certify a target, publish the results, and maintain the vendored spec.
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
-conformance spec vendor [--file F | --url U]
-conformance spec check                 the vendored copy is untouched and loads with its errata
+conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
+                                       reports/README.md: every implementation's results side by side
+conformance spec vendor [--file F | --url U | --version X]
+                                       refresh spec/, then print what changed and which tests cover it
+conformance spec check                 the vendored copy is untouched, valid OpenAPI, loads with its errata
+conformance spec diff OLD NEW [--format text|json|markdown] [--fail-on breaking] [--coverage]
+                                       changes between two OpenAPI documents, breaking for clients/servers
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from conformance.paths import PACKAGE_DIR, spec_dir
 
@@ -20,7 +26,7 @@ def _run(args: list[str]) -> int:
 
 
 def _spec(argv: list[str]) -> int:
-    from conformance import vendor
+    from conformance import specupdate, vendor
     from conformance.contract import Contract, SpecError
 
     parser = argparse.ArgumentParser(prog="conformance spec")
@@ -28,13 +34,25 @@ def _spec(argv: list[str]) -> int:
     vendor_cmd = sub.add_parser("vendor", help="refresh spec/openapi.yaml from upstream")
     vendor_cmd.add_argument("--file", help="an openapi.json/yaml file")
     vendor_cmd.add_argument("--url", help="a URL serving the document")
+    vendor_cmd.add_argument("--version", help="a langgraph-api release: its wheel's openapi.json")
     vendor_cmd.add_argument("--reference-cache", help="where the reference environment lives")
     sub.add_parser("check", help="verify the vendored copy and its errata")
+    specupdate.add_arguments(sub.add_parser("diff", help="changes between two OpenAPI documents"))
     args = parser.parse_args(argv)
+    if args.command == "diff":
+        return specupdate.run(args)
     folder = spec_dir()
     if args.command == "vendor":
-        provenance = vendor.vendor(folder, file=args.file, url=args.url, reference_cache=args.reference_cache)
+        before = specupdate.vendored_document(folder)
+        try:
+            provenance = vendor.vendor(
+                folder, file=args.file, url=args.url, reference_cache=args.reference_cache, version=args.version
+            )
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         print(f"vendored {provenance['operations']} operations, sha256 {provenance['vendored_sha256']}")
+        print(specupdate.vendor_report(before, specupdate.vendored_document(folder), provenance), end="")
         return 0
     problems = vendor.verify(folder)
     try:
@@ -43,11 +61,42 @@ def _spec(argv: list[str]) -> int:
             f"spec {contract.version}: {len(contract.operations)} operations, "
             f"{len(contract.errata)} errata applied cleanly"
         )
+        problems += specupdate.validity_problems(contract.upstream, contract.document)
     except SpecError as exc:
         problems.append(str(exc))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _matrix(argv: list[str]) -> int:
+    """Write reports/README.md; with --check, only report whether the committed one is current (CI)."""
+    from conformance import matrix
+    from conformance.paths import reports_dir
+
+    parser = argparse.ArgumentParser(prog="conformance matrix")
+    parser.add_argument("--reports", type=Path, default=None, help="folder of <implementation>/results.json")
+    parser.add_argument("--output", type=Path, default=None, help="where to write (default: REPORTS/README.md)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is missing or out of date")
+    parser.add_argument("--all", action="store_true", help="include results.json files git ignores (local runs)")
+    args = parser.parse_args(argv)
+    reports = args.reports or reports_dir()
+    try:
+        output, text = matrix.build(reports, args.output, include_ignored=args.all)
+    except matrix.MatrixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.check:
+        current = output.read_text(encoding="utf-8") if output.exists() else None
+        if current != text:
+            print(f"{output} is out of date: run `conformance matrix`", file=sys.stderr)
+            return 1
+        print(f"{output} is up to date")
+        return 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output} ({len(matrix.load(reports, include_ignored=args.all))} implementation(s))")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(rest)
     if command == "spec":
         return _spec(rest)
+    if command == "matrix":
+        return _matrix(rest)
     print(f"conformance: unknown command {command!r}; see conformance --help", file=sys.stderr)
     return 2
 

@@ -1,7 +1,9 @@
 """Vendoring the upstream OpenAPI document into spec/ as YAML, byte-for-byte reproducibly.
 
 The source is the openapi.json shipped inside the langgraph-api wheel (what the server serves, minus
-the per-deployment ``servers`` entry and graph enums), a file, or a URL. The YAML is a pure function of
+the per-deployment ``servers`` entry and graph enums), a file, or a URL. ``--version X`` takes the
+wheel of any release straight from the package index, without installing it, so a new upstream release
+can be vendored and diffed before the embedded reference is moved to it. The YAML is a pure function of
 the source bytes, and spec/SOURCE.yaml records where it came from with both checksums.
 """
 
@@ -9,6 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +34,34 @@ def render_yaml(document: Any) -> str:
     )
 
 
+def wheel_openapi(version: str) -> bytes:
+    """The top-level openapi.json of the langgraph-api==``version`` wheel, fetched with pip (no install)."""
+    with tempfile.TemporaryDirectory(prefix="conformance-wheel-") as folder:
+        command = [sys.executable, "-m", "pip", "download", f"langgraph-api=={version}", "--no-deps"]
+        command += ["--only-binary=:all:", "--disable-pip-version-check", "--quiet", "-d", folder]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        wheels = sorted(Path(folder).glob("langgraph_api-*.whl"))
+        if result.returncode != 0 or not wheels:
+            lines = [line for line in (result.stderr or result.stdout).splitlines() if "WARNING" not in line]
+            tail = [line if len(line) < 300 else line[:297] + "..." for line in lines[-2:]]
+            raise ValueError(f"could not download langgraph-api=={version}: " + " | ".join(tail))
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            try:
+                return wheel.read("openapi.json")
+            except KeyError:
+                raise ValueError(f"langgraph-api=={version} ships no top-level openapi.json") from None
+
+
 def read_source(
-    file: str | None = None, url: str | None = None, reference_cache: str | None = None
+    file: str | None = None, url: str | None = None, reference_cache: str | None = None, version: str | None = None
 ) -> tuple[bytes, dict[str, str]]:
+    if version:
+        return wheel_openapi(version), {
+            "kind": "package",
+            "package": "langgraph-api",
+            "version": version,
+            "location": "wheel/openapi.json",
+        }
     if url:
         response = httpx.get(url, timeout=30)
         response.raise_for_status()
@@ -50,9 +81,14 @@ def read_source(
 
 
 def vendor(
-    spec_dir: Path, *, file: str | None = None, url: str | None = None, reference_cache: str | None = None
+    spec_dir: Path,
+    *,
+    file: str | None = None,
+    url: str | None = None,
+    reference_cache: str | None = None,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    raw, source = read_source(file, url, reference_cache)
+    raw, source = read_source(file, url, reference_cache, version)
     try:
         document = json.loads(raw)
     except ValueError:

@@ -1,0 +1,354 @@
+"""What a maintainer needs when upstream releases a new spec: the diff rendered, its gate, coverage, validity.
+
+Kept apart from specdiff.py (the comparison itself) so that each stays readable:
+
+* rendering the changes as text, markdown or JSON, and the ``--fail-on`` gate of ``conformance spec diff``;
+* which conformance tests cover a changed operation, derived from the tests' own source (the
+  ``"METHOD /path"`` strings they pass to ``contract.validate``), so the answer never goes stale;
+* whether a document is valid OpenAPI at all (``conformance spec check``), with openapi-spec-validator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.specdiff import Change, SpecLoadError, diff, load_document
+
+FAIL_ON = ("never", "any", "breaking", "client-breaking", "server-breaking")
+
+
+# ------------------------------------------------------------------------------------------ reporting
+
+
+def summary(changes: list[Change]) -> dict[str, int]:
+    return {
+        "changes": len(changes),
+        "operations": len({c.operation for c in changes}),
+        "breaking_for_clients": sum(c.breaking_for_clients for c in changes),
+        "breaking_for_servers": sum(c.breaking_for_servers for c in changes),
+    }
+
+
+def should_fail(changes: list[Change], fail_on: str) -> bool:
+    """The ``--fail-on`` gate: breaking = breaking for clients or for servers."""
+    if fail_on == "any":
+        return bool(changes)
+    if fail_on == "breaking":
+        return any(c.breaking for c in changes)
+    if fail_on == "client-breaking":
+        return any(c.breaking_for_clients for c in changes)
+    if fail_on == "server-breaking":
+        return any(c.breaking_for_servers for c in changes)
+    return False
+
+
+def _who(change: Change) -> str:
+    sides = [n for n, b in (("clients", change.breaking_for_clients), ("servers", change.breaking_for_servers)) if b]
+    return "+".join(sides) or "-"
+
+
+def _headline(changes: list[Change], old_label: str, new_label: str) -> str:
+    if not changes:
+        return f"{old_label} -> {new_label}: no changes"
+    s = summary(changes)
+    return (
+        f"{old_label} -> {new_label}: {s['changes']} change(s) in {s['operations']} operation(s); "
+        f"{s['breaking_for_clients']} breaking for clients, {s['breaking_for_servers']} breaking for servers"
+    )
+
+
+def _by_operation(changes: list[Change]) -> dict[str, list[Change]]:
+    grouped: dict[str, list[Change]] = {}
+    for change in changes:
+        grouped.setdefault(change.operation, []).append(change)
+    return grouped
+
+
+def render_text(
+    changes: list[Change], old_label: str, new_label: str, covered: dict[str, list[str]] | None = None
+) -> str:
+    lines = [_headline(changes, old_label, new_label)]
+    for operation, items in _by_operation(changes).items():
+        lines.append("")
+        lines.append(operation)
+        for change in items:
+            lines.append(f"  {_who(change):<15} {change.location}: {change.message}  [{change.kind}]")
+        if covered is not None:
+            tests = covered.get(operation) or []
+            lines.append("  covered by: " + (", ".join(tests) if tests else "no conformance test"))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(
+    changes: list[Change], old_label: str, new_label: str, covered: dict[str, list[str]] | None = None
+) -> str:
+    lines = [f"## OpenAPI changes: `{old_label}` → `{new_label}`", "", _headline(changes, old_label, new_label)]
+    if changes:
+        lines += ["", "| Operation | Where | Change | Breaks clients | Breaks servers |", "|---|---|---|---|---|"]
+        for c in changes:
+            lines.append(
+                f"| `{_cell(c.operation)}` | `{_cell(c.location)}` | {_cell(c.message)} (`{c.kind}`) | "
+                f"{'**yes**' if c.breaking_for_clients else 'no'} | {'**yes**' if c.breaking_for_servers else 'no'} |"
+            )
+    if covered is not None and changes:
+        lines += ["", "### Conformance tests covering the changed operations", ""]
+        for operation in _by_operation(changes):
+            tests = covered.get(operation) or []
+            lines.append(f"- `{operation}`: " + (", ".join(f"`{t}`" for t in tests) if tests else "none"))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(
+    changes: list[Change], old_label: str, new_label: str, covered: dict[str, list[str]] | None = None
+) -> str:
+    payload: dict[str, Any] = {
+        "old": old_label,
+        "new": new_label,
+        "summary": summary(changes),
+        "changes": [c.as_dict() for c in changes],
+    }
+    if covered is not None:
+        payload["coverage"] = {op: covered.get(op, []) for op in _by_operation(changes)}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+
+
+# ------------------------------------------------------------------------------------------- coverage
+
+OPERATION_STRING = re.compile(r"^(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) /\S*$")
+
+
+def _is_operation(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(OPERATION_STRING.match(node.value))
+
+
+def _validated_operations(node: ast.AST, constants: dict[str, str]) -> set[str]:
+    """Operation strings passed to ``validate(...)`` calls inside ``node`` (literals or module constants)."""
+    found = set()
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        if name != "validate":
+            continue
+        for arg in (*call.args, *(k.value for k in call.keywords)):
+            if _is_operation(arg):
+                found.add(arg.value)
+            elif isinstance(arg, ast.Name) and arg.id in constants:
+                found.add(constants[arg.id])
+    return found
+
+
+def _called(node: ast.AST, modules: set[str]) -> tuple[set[str], set[str]]:
+    """(plain function names called, method names called on something that is not an imported module)."""
+    functions, methods = set(), set()
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        if isinstance(call.func, ast.Name):
+            functions.add(call.func.id)
+        elif isinstance(call.func, ast.Attribute):
+            receiver = call.func.value
+            if not (isinstance(receiver, ast.Name) and receiver.id in modules):
+                methods.add(call.func.attr)
+    return functions, methods
+
+
+def _functions(tree: ast.Module) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append((node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            for inner in node.body:
+                if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.append((f"{node.name}::{inner.name}", inner))
+    return found
+
+
+def _closure(start: str, direct: dict[str, set[str]], edges: dict[str, set[str]]) -> set[str]:
+    seen, stack, result = set(), [start], set()
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        result |= direct.get(name, set())
+        stack.extend(edges.get(name, ()))
+    return result
+
+
+def coverage(tests_dir: Path | None = None, flows_path: Path | None = None) -> dict[str, list[str]]:
+    """Operation -> the conformance tests that validate a response of it, directly or through a helper.
+
+    A test covers "POST /threads/search" when it (or a helper function, fixture or ``Api`` flow method it
+    calls) passes that operation string to ``contract.validate(...)``. Derived from the source so the map
+    never goes stale when tests are added.
+    """
+    from conformance.paths import PACKAGE_DIR
+
+    tests_dir = tests_dir or PACKAGE_DIR / "tests"
+    flows_path = flows_path or PACKAGE_DIR / "flows.py"
+    flow_direct: dict[str, set[str]] = {}
+    flow_edges: dict[str, set[str]] = {}
+    if flows_path.exists():
+        for name, node in _functions(ast.parse(flows_path.read_text(encoding="utf-8"))):
+            method = name.rsplit("::", 1)[-1]
+            flow_direct[method] = flow_direct.get(method, set()) | _validated_operations(node, {})
+            flow_edges[method] = _called(node, set())[1]
+    flow_ops = {m: _closure(m, flow_direct, flow_edges) for m in flow_direct}
+
+    modules: dict[str, ast.Module] = {}
+    for path in sorted(tests_dir.glob("*.py")):
+        try:
+            modules[path.name] = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue  # a module being edited: its tests are simply not counted
+    shared = dict(_functions(modules["conftest.py"])) if "conftest.py" in modules else {}
+    covered: dict[str, set[str]] = {}
+    for filename, tree in modules.items():
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and _is_operation(node.value)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        imported = {
+            (alias.asname or alias.name).split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        local = {**shared, **dict(_functions(tree))}
+        direct: dict[str, set[str]] = {}
+        edges: dict[str, set[str]] = {}
+        for name, node in local.items():
+            functions, methods = _called(node, imported)
+            direct[name] = _validated_operations(node, constants)
+            for method in methods & set(flow_ops):
+                direct[name] |= flow_ops[method]
+            fixtures = {a.arg for a in node.args.args}
+            edges[name] = (functions | fixtures) & set(local)
+        if not filename.startswith("test_"):
+            continue
+        for name, _node in _functions(tree):
+            if not name.rsplit("::", 1)[-1].startswith("test"):
+                continue
+            for operation in _closure(name, direct, edges):
+                covered.setdefault(operation, set()).add(f"{filename}::{name}")
+    return {op: sorted(tests) for op, tests in sorted(covered.items())}
+
+
+# ----------------------------------------------------------------------------------------- validity
+
+
+def openapi_problems(document: dict[str, Any], limit: int = 20) -> list[str]:
+    """Problems that make ``document`` an invalid OpenAPI 3.x document (openapi-spec-validator)."""
+    try:
+        from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    except ImportError:
+        return ["openapi-spec-validator is not installed (it is a dependency: reinstall the suite)"]
+    version = str(document.get("openapi", ""))
+    validator_class = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
+    problems = []
+    try:
+        for error in validator_class(document).iter_errors():
+            where = " > ".join(str(p) for p in getattr(error, "absolute_path", ()) or ())
+            message = str(error.message).strip().splitlines()[0]
+            problems.append(f"{where or '(document)'}: {message if len(message) < 200 else message[:197] + '...'}")
+            if len(problems) >= limit:
+                problems.append("(more problems not shown)")
+                break
+    except Exception as exc:  # the validator stops at the first dangling $ref instead of reporting it
+        message = str(exc).split(" within ", 1)[0]
+        problems.append(f"not a valid OpenAPI document: {type(exc).__name__}: {message}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", help="file, URL or langgraph-api==VERSION (JSON or YAML)")
+    parser.add_argument("new", help="file, URL or langgraph-api==VERSION (JSON or YAML)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="never",
+        help="exit 1 when a change of this class exists (breaking = breaking for clients or servers)",
+    )
+    parser.add_argument("--coverage", action="store_true", help="list the conformance tests of changed operations")
+
+
+def run(args: argparse.Namespace) -> int:
+    """``conformance spec diff``: 0, or 1 when --fail-on matched, or 2 when a document cannot be read."""
+    try:
+        old, new = load_document(args.old), load_document(args.new)
+    except SpecLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    changes = diff(old, new)
+    covered = coverage() if args.coverage else None
+    sys.stdout.write(RENDERERS[args.format](changes, args.old, args.new, covered))
+    return 1 if should_fail(changes, args.fail_on) else 0
+
+
+def validity_problems(upstream: dict[str, Any], effective: dict[str, Any]) -> list[str]:
+    """Problems of the contract the suite checks against (upstream + errata) as an OpenAPI document.
+
+    An upstream document that is itself invalid but corrected by a spec-bug erratum is fine: that is what
+    errata are for, so its problems are only noted. Left uncorrected, they fail ``conformance spec check``.
+    """
+    upstream_problems = openapi_problems(upstream)
+    effective_problems = openapi_problems(effective) if effective != upstream else upstream_problems
+    if upstream_problems and not effective_problems:
+        print(f"note: the upstream document has {len(upstream_problems)} OpenAPI problem(s), corrected by errata")
+    return [f"not valid OpenAPI (spec/openapi.yaml with its errata): {p}" for p in effective_problems]
+
+
+def vendored_document(folder: Path) -> dict[str, Any] | None:
+    """The currently vendored document, or None before the first vendoring."""
+    path = folder / "openapi.yaml"
+    if not path.exists():
+        return None
+    try:
+        return load_document(str(path))
+    except SpecLoadError:
+        return None
+
+
+def vendor_report(before: dict[str, Any] | None, after: dict[str, Any] | None, provenance: dict[str, Any]) -> str:
+    """What ``conformance spec vendor`` changed, and the conformance tests to look at for each operation."""
+    if before is None or after is None:
+        return "no earlier copy to compare with\n"
+    changes = diff(before, after)
+    lines = [render_text(changes, "previous spec/openapi.yaml", "new spec/openapi.yaml", coverage()).rstrip("\n")]
+    if changes:
+        lines += [
+            "",
+            "next: `conformance spec check` (do the errata still apply?), then run the suite against the new"
+            " reference and update the expected failures; see docs/SPEC-UPDATES.md",
+        ]
+    from conformance import reference
+
+    version = (provenance.get("source") or {}).get("version")
+    if version and version != reference.LANGGRAPH_API_VERSION:
+        lines.append(
+            f"note: the embedded reference still runs langgraph-api {reference.LANGGRAPH_API_VERSION}; move "
+            f"LANGGRAPH_API_VERSION and REQUIREMENTS in conformance/reference.py to {version}"
+        )
+    return "\n".join(lines) + "\n"
