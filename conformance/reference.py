@@ -7,24 +7,20 @@ holds a copy of the fixture graphs, so no thread survives from an earlier sessio
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from conformance.failures import HarnessError
 from conformance.paths import GRAPHS_DIR
+from conformance.processes import stop_group, wait_until_healthy
 
 LANGGRAPH_API_VERSION = "0.16.7"
 REQUIREMENTS = (
@@ -123,15 +119,7 @@ class RunningReference:
             return "(no log)"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -169,21 +157,14 @@ def start(configured_cache: str | None = None, log=None, port: int | None = None
             start_new_session=True,
         )
     running = RunningReference(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir, log_path=log_path)
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = running.log_tail()
-            running.stop()
-            raise HarnessError(f"the reference server exited with code {process.returncode}:\n{tail}")
-        try:
-            if httpx.get(f"{running.url}/ok", timeout=2).status_code == 200:
-                return running
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)  # poll interval while waiting for start-up, bounded by the deadline
-    tail = running.log_tail()
-    running.stop()
-    raise HarnessError(f"the reference server did not answer /ok on port {port} within {START_DEADLINE:g} s:\n{tail}")
+
+    def fail(reason: str) -> HarnessError:
+        tail = running.log_tail()
+        running.stop()
+        return HarnessError(f"the reference server on port {port} {reason}:\n{tail}")
+
+    wait_until_healthy(process, f"{running.url}/ok", START_DEADLINE, fail)
+    return running
 
 
 def main() -> int:

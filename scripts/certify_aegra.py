@@ -14,20 +14,17 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 from pathlib import Path
-
-import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from conformance.paths import GRAPHS_DIR  # noqa: E402
+from conformance.processes import stop_group, wait_until_healthy  # noqa: E402
 from conformance.reference import cache_root, free_port  # noqa: E402
 
 AEGRA_VERSION = "0.6.0"
@@ -153,31 +150,21 @@ class Aegra:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Aegra exited with {self.process.returncode}:\n{self.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return self.url
-            time.sleep(0.25)  # poll interval while waiting for start-up, bounded by the deadline
-        raise RuntimeError(f"Aegra did not answer /health within {DEADLINE:g} s:\n{self.log_tail()}")
+        wait_until_healthy(
+            self.process,
+            f"{self.url}/health",
+            DEADLINE,
+            lambda reason: RuntimeError(f"Aegra {reason}:\n{self.log_tail()}"),
+        )
+        return self.url
 
     def log_tail(self) -> str:
         path = self.workdir / "server.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-20:]) if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        if self.process is not None:
+            stop_group(self.process, grace=15)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,43 @@
+"""Starting and stopping the servers the suite brings up (the reference, Aegra, PostgreSQL clients).
+
+Each server runs in a process group of its own, so stopping it stops whatever it spawned, and no
+process outlives the session that started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+import httpx
+
+
+def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM the process group, then SIGKILL it if it has not gone after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+
+
+def wait_until_healthy(process: subprocess.Popen, url: str, deadline: float, fail: Callable[[str], Exception]) -> None:
+    """Poll ``url`` until it answers 200; raise ``fail(reason)`` if the process dies or time runs out."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise fail(f"exited with code {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)  # poll interval while waiting for start-up, bounded by the deadline
+    raise fail(f"did not answer {url} within {deadline:g} s")
