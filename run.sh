@@ -3,6 +3,7 @@
 #   ./run.sh certify [pytest args]   certify a target (default: the embedded reference) and write reports/
 #   ./run.sh selftest [pytest args]  the project's own tests: the suite passes on the reference and fails
 #                                    on servers that are wrong on purpose
+#   ./run.sh aegra [pytest args]     certify Aegra 0.6.0 on a private PostgreSQL 15 (needs Debian postgresql)
 # Both create .venv on first use (the reference server gets its own environment, see README).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +15,8 @@ fi
 command="${1:-certify}"; shift || true
 case "$command" in
   certify)  exec .venv/bin/python -m pytest "$@" ;;
-  selftest) exec .venv/bin/python -m pytest tests "$@" ;;
+  selftest) exec .venv/bin/python -m pytest tests -n 2 "$@" ;;
+  aegra)    exec .venv/bin/python scripts/certify_aegra.py "$@" ;;
   lint)     exec .venv/bin/ruff check . ;;
-  *) echo "usage: ./run.sh certify|selftest|lint [pytest args]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh certify|selftest|aegra|lint [pytest args]" >&2; exit 2 ;;
 esac

@@ -1,18 +1,36 @@
-"""Expected failures of one implementation: known deviations it is allowed, each with a reason.
+"""What a target is expected to do: its profile, the areas it does not offer, and its known failures.
 
-A listed test becomes a strict xfail: if it fails with a conformance failure (of the listed rule, when
-one is given) it is an *expected failure*; if it passes, the run fails as *stale*, so the list can only
-shrink honestly. A harness error in a listed test is never hidden by the list.
+A *profile* names the API areas a certification covers: ``core`` is what every Agent Server must get
+right (threads, their status, search, background runs, state); ``full`` is every area the suite has.
+Tests outside the profile are deselected, so a core certificate says nothing about the rest.
+
+A target may declare *unsupported areas* (``--unsupported-areas`` or ``unsupported_areas:`` in its
+expected-failures file). Their tests are skipped and reported as *unsupported*, never as passed, so a
+report can never claim conformance for a feature the target does not have.
+
+*Expected failures* are known deviations, each with a reason. A listed test becomes a strict xfail: if it
+fails with a conformance failure (of the listed rule, when one is given) it is an *expected failure*; if
+it passes, the run fails as *stale*, so the list can only shrink honestly. A harness error in a listed
+test is never hidden by the list. An entry naming a test that does not exist is reported, because a
+typo there would otherwise silently turn a real failure into a red run nobody can explain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
-from conformance.paths import REPO_DIR
+from conformance.failures import ConformanceFailure
+from conformance.paths import PACKAGE_DIR, REPO_DIR
+
+CORE_AREAS = ("thread-status", "thread-search", "thread-runs", "thread-state")
+PROFILES: dict[str, tuple[str, ...] | None] = {"core": CORE_AREAS, "full": None}  # None: every area
+DEFAULT_PROFILE = "full"
+SUITE_DIR = PACKAGE_DIR / "tests"
 
 
 @dataclass(frozen=True)
@@ -25,29 +43,192 @@ class ExpectedFailure:
     def matches(self, nodeid: str) -> bool:
         return nodeid == self.test or nodeid.endswith("/" + self.test)
 
+    @property
+    def module(self) -> str:
+        return self.test.split("::", 1)[0]
 
-class ExpectedFailuresError(ValueError):
+
+class PlanError(ValueError):
+    """The profile, the unsupported areas or the expected-failures file cannot be used."""
+
+
+class ExpectedFailuresError(PlanError):
     pass
 
 
-def load(path: Path) -> list[ExpectedFailure]:
+@dataclass
+class ExpectedFile:
+    entries: list[ExpectedFailure] = field(default_factory=list)
+    unsupported_areas: dict[str, str] = field(default_factory=dict)  # area -> reason
+
+
+def load_file(path: Path) -> ExpectedFile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ExpectedFailuresError(f"expected-failures file not found: {path}") from None
-    except yaml.YAMLError:
-        raise ExpectedFailuresError(f"expected-failures file {path} is not valid YAML") from None
-    entries = []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}: {getattr(exc, 'problem', '')})" if mark else ""
+        raise ExpectedFailuresError(f"expected-failures file {path} is not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ExpectedFailuresError(f"{path}: expected a mapping with 'expected_failures' and 'unsupported_areas'")
+    result = ExpectedFile()
     for raw in data.get("expected_failures", []) or []:
         if not isinstance(raw, dict) or not raw.get("test") or not raw.get("reason"):
             raise ExpectedFailuresError(f"{path}: every entry needs 'test' and 'reason', got {raw!r}")
-        entries.append(
+        result.entries.append(
             ExpectedFailure(test=raw["test"], reason=raw["reason"], rule=raw.get("rule"), link=raw.get("link"))
         )
-    return entries
+    for raw in data.get("unsupported_areas", []) or []:
+        if isinstance(raw, str) and raw.strip():
+            result.unsupported_areas[raw.strip()] = f"declared in {display_path(path)}"
+        elif isinstance(raw, dict) and isinstance(raw.get("area"), str):
+            result.unsupported_areas[raw["area"]] = raw.get("reason") or f"declared in {display_path(path)}"
+        else:
+            raise ExpectedFailuresError(f"{path}: unsupported_areas entries are area names or {{area, reason}}")
+    return result
+
+
+def load(path: Path) -> list[ExpectedFailure]:
+    return load_file(path).entries
 
 
 def default_for(target_name: str) -> Path | None:
     """The committed expected-failures file of a known implementation, if there is one."""
     candidate = REPO_DIR / "reports" / target_name / "expected-failures.yaml"
     return candidate if candidate.exists() else None
+
+
+def display_path(path: Path | str | None) -> str | None:
+    """A path as reports show it: relative to the checkout when inside it, so committed reports are stable."""
+    if path is None:
+        return None
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------------------------------ the plan
+
+
+@dataclass
+class Plan:
+    """What this run certifies, decided once at collection and written into every report."""
+
+    profile: str = DEFAULT_PROFILE
+    unsupported_areas: dict[str, str] = field(default_factory=dict)  # area -> why
+    expected_failures_file: str | None = None
+    entries: list[ExpectedFailure] = field(default_factory=list)
+    unknown_expected_failures: list[dict[str, Any]] = field(default_factory=list)
+    unknown_areas: list[str] = field(default_factory=list)  # declared unsupported, but no such area
+    deselected: int = 0
+
+    def in_profile(self, area: str, profile: str | None = None) -> bool:
+        areas = PROFILES[profile or self.profile]
+        return areas is None or area in areas
+
+    def covers(self, profile: str) -> bool:
+        """True when this run selected every test ``profile`` needs (a core run cannot judge full)."""
+        wanted, ran = PROFILES[profile], PROFILES[self.profile]
+        return ran is None or (wanted is not None and set(wanted) <= set(ran))
+
+    def warnings(self) -> list[str]:
+        lines = [
+            f"expected-failures file {self.expected_failures_file} lists {u['test']}, which is not a test of the suite"
+            for u in self.unknown_expected_failures
+        ]
+        lines += [
+            f"unsupported area {a!r} is not an area of the suite; nothing was skipped for it"
+            for a in self.unknown_areas
+        ]
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.profile,
+            "areas": list(PROFILES[self.profile]) if PROFILES[self.profile] else "all",
+            "unsupported_areas": dict(sorted(self.unsupported_areas.items())),
+            "deselected": self.deselected,
+        }
+
+
+def area_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("area")
+    return str(marker.args[0]) if marker is not None and marker.args else None
+
+
+def _split_areas(raw: Any) -> list[str]:
+    values = raw if isinstance(raw, list | tuple) else [raw] if raw else []
+    return [a.strip() for value in values for a in str(value).split(",") if a.strip()]
+
+
+def plan(
+    config: pytest.Config, items: list[pytest.Item], settings: Any, target_name: str, known_areas: tuple[str, ...]
+) -> Plan:
+    """Select, skip and mark the collected tests for this target; ``items`` is changed in place.
+
+    Runs before pytest's own ``-k``/``-m`` deselection, so an expected failure naming a test that exists
+    but was filtered out by the user is not mistaken for an unknown test.
+    """
+    profile = getattr(settings, "profile", None) or DEFAULT_PROFILE
+    if profile not in PROFILES:
+        raise PlanError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    path = getattr(settings, "expected_failures", None)
+    file = Path(path) if path else default_for(target_name)
+    loaded = load_file(file) if file is not None else ExpectedFile()
+    result = Plan(profile=profile, expected_failures_file=display_path(file), entries=loaded.entries)
+    result.unsupported_areas = dict(loaded.unsupported_areas)
+    for area in _split_areas(getattr(settings, "unsupported_areas", None)):
+        result.unsupported_areas[area] = "declared with --unsupported-areas"
+
+    conformance_items = [i for i in items if area_of(i) is not None]
+    present_areas = {area_of(i) for i in conformance_items}
+    result.unknown_areas = sorted(a for a in result.unsupported_areas if a not in present_areas | set(known_areas))
+    result.unknown_expected_failures = _unknown(loaded.entries, conformance_items)
+
+    kept, dropped = [], []
+    for item in items:
+        area = area_of(item)
+        if area is None:
+            kept.append(item)
+            continue
+        if not result.in_profile(area):
+            dropped.append(item)
+            continue
+        kept.append(item)
+        if area in result.unsupported_areas:
+            why = result.unsupported_areas[area]
+            item.add_marker(pytest.mark.skip(reason=f"unsupported: the target does not offer area {area!r} ({why})"))
+            continue
+        for entry in loaded.entries:
+            if entry.matches(item.nodeid):
+                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule))
+                item.add_marker(
+                    pytest.mark.xfail(
+                        reason=f"expected failure: {entry.reason}",
+                        strict=True,
+                        raises=ConformanceFailure,
+                    )
+                )
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    result.deselected = len(dropped)
+    return result
+
+
+def _unknown(entries: list[ExpectedFailure], items: list[pytest.Item]) -> list[dict[str, Any]]:
+    """Entries that name no test. A module this run did not collect is judged by whether its file exists."""
+    collected_modules = {i.nodeid.split("::", 1)[0] for i in items}
+    folders = {Path(str(i.path)).parent for i in items} | {SUITE_DIR}
+    unknown = []
+    for entry in entries:
+        if any(entry.matches(i.nodeid) for i in items):
+            continue
+        module_collected = any(m == entry.module or m.endswith("/" + entry.module) for m in collected_modules)
+        if module_collected or not any((folder / entry.module).exists() for folder in folders):
+            unknown.append({"test": entry.test, "rule": entry.rule, "reason": entry.reason})
+    return unknown

@@ -3,7 +3,8 @@
 Registered through the ``pytest11`` entry point, so ``pytest --target-url=URL`` certifies a server and a
 plain ``pytest`` certifies the embedded reference. Harness errors (bad settings, target unreachable,
 fixture graphs missing) end the session with one line and exit code 6; they are never counted as the
-target's failures.
+target's failures. A suite error inside a test is outcome "harness error" (exit codes: conformance/report.py);
+profiles, unsupported areas and expected failures are decided in conformance/expected.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from conformance.target import name_from_url
 HARNESS_EXIT_CODE = 6
 SESSION = pytest.StashKey[CertificationSession]()
 RESULTS = pytest.StashKey[report.Results]()
-AREAS = ("threads", "thread-status", "thread-search", "thread-runs", "thread-state")
+AREAS = ("threads", "thread-status", "thread-search", "thread-runs", "thread-state", "sdk", "properties")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = settings.conformance_report
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
     config.stash[RESULTS] = report.Results(report_dir=report_dir)
+    recorder = report.Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
+    config.pluginmanager.register(recorder, "conformance-recorder")
     if report_dir is not None and not getattr(config.option, "xmlpath", None) and _runs_conformance(config):
         config.option.xmlpath = str(report_dir / "junit.xml")
 
@@ -62,7 +65,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     lines = ["conformance: " + line for line in session.settings.describe()]
     target = session.settings.target_url or f"embedded reference ({reference.REFERENCE_NAME})"
-    lines.insert(0, f"conformance: target {target}, session tag {session.id}")
+    lines.insert(0, config.stash[RESULTS].scrub(f"conformance: target {target}, session tag {session.id}"))
     return lines
 
 
@@ -70,26 +73,16 @@ def _is_conformance(item: pytest.Item) -> bool:
     return item.get_closest_marker("area") is not None
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k/-m, so a filtered-out listed test is not "unknown"
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Profile, unsupported areas and expected failures: see conformance/expected.py."""
     cert = config.stash[SESSION]
-    path = cert.settings.expected_failures
-    file = Path(path) if path else expected.default_for(cert.planned_name)
-    entries = []
-    if file is not None:
-        try:
-            entries = expected.load(file)
-        except expected.ExpectedFailuresError as exc:
-            raise pytest.UsageError(f"conformance: {exc}") from None
-    config.stash[RESULTS].expected_failures_file = str(file) if file else None
-    for item in items:
-        for entry in entries:
-            if _is_conformance(item) and entry.matches(item.nodeid):
-                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule))
-                item.add_marker(
-                    pytest.mark.xfail(
-                        reason=f"expected failure: {entry.reason}", strict=True, raises=ConformanceFailure
-                    )
-                )
+    try:
+        plan = expected.plan(config, items, cert.settings, cert.planned_name, AREAS)
+    except expected.PlanError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+    config.stash[RESULTS].plan = plan
+    config.stash[RESULTS].expected_failures_file = plan.expected_failures_file
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -109,7 +102,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except HarnessError as exc:
         config.stash[RESULTS].harness_error = str(exc)
         _write_reports(config)
-        pytest.exit(f"conformance harness error: {exc}", returncode=HARNESS_EXIT_CODE)
+        pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
 
 
@@ -130,7 +123,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         del rep.wasxfail
         rep.outcome = "failed"
     if failure is not None and rep.outcome == "failed":
-        rep.longrepr = f"{failure.render()}\n  test: {item.nodeid}"
+        rep.longrepr = item.config.stash[RESULTS].scrub(f"{failure.render()}\n  test: {item.nodeid}")
     if _is_conformance(item):
         item.config.stash[RESULTS].record(item, rep, failure, call)
     return rep
@@ -175,7 +168,8 @@ def certification(request: pytest.FixtureRequest) -> CertificationSession:
         try:
             cert.connect()
         except HarnessError as exc:
-            pytest.exit(f"conformance harness error: {exc}", returncode=HARNESS_EXIT_CODE)
+            message = request.config.stash[RESULTS].scrub(f"conformance harness error: {exc}")
+            pytest.exit(message, returncode=HARNESS_EXIT_CODE)
     return cert
 
 

@@ -8,6 +8,7 @@ place it came from, because "invalid float" without a source is useless in a CI 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,11 +65,38 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "conformance_report",
-        "Folder for junit.xml, results.json and report.md (default: reports/<target-name>/; 'none' disables).",
+        "Folder for junit.xml, results.json, report.md and report.html "
+        "(default: reports/<target-name>/; 'none' disables).",
+    ),
+    Option(
+        "profile",
+        "What to certify: 'core' (thread status, search, runs, state) or 'full' (every area). "
+        "Tests outside the profile are deselected.",
+        default="full",
+    ),
+    Option(
+        "unsupported_areas",
+        "Comma-separated API areas the target does not offer; their tests are reported unsupported, never passed.",
     ),
     Option(
         "reference_cache",
         "Folder holding the embedded reference's virtual environment (default: ~/.cache/langgraph-conformance).",
+    ),
+    Option(
+        "conformance_seed",
+        "Seed of the property layer's generated requests (same seed, same requests).",
+        default=0,
+        kind="int",
+    ),
+    Option(
+        "max_examples",
+        "Fuzzing examples per operation in the property layer (default: the budget's, 5 quick / 50 full).",
+        kind="int",
+    ),
+    Option(
+        "property_budget",
+        "Property layer budget: 'quick' (few examples, short stream reads) or 'full'.",
+        default="quick",
     ),
 )
 
@@ -96,6 +124,8 @@ class Settings:
             if value in (None, (), []):
                 continue
             shown = "<redacted>" if option.secret else value
+            if option.name == "target_url":  # credentials in the URL are secrets too
+                shown = re.sub(r"//[^/@]*@", "//<redacted>@", str(value))
             if option.name == "target_header":
                 shown = ", ".join(f"{h.split(':', 1)[0]}: <redacted>" for h in value)
             lines.append(f"{option.name} = {shown}  ({self.sources[option.name]})")

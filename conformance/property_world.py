@@ -1,0 +1,278 @@
+"""The resources the property layer points generated requests at, and the limits it puts on those requests.
+
+Generated path parameters are random UUIDs, so on their own almost every request under
+``/threads/{thread_id}``, ``/assistants/{assistant_id}`` or ``/runs/crons/{cron_id}`` would only ever
+exercise the 404 branch. The :class:`World` creates a thread with a finished run and a checkpoint, an
+assistant and a cron, all tagged with the session's metadata tag, and :meth:`World.prepare` substitutes
+their ids for generated ones that are valid. Operations that destroy what they address (``DELETE``, run
+cancellation) get a fresh victim per case, so no case depends on the order operations run in.
+
+The suite may run against a shared server, so :meth:`World.prepare` also keeps every generated request
+inside the session: created resources carry the tag, store writes go under the session's namespace,
+ids a request would create or destroy are mapped into the session (a constant UUID from the coverage
+phase can then never hit another session's resource), webhooks are removed (the server would call
+arbitrary hosts), and a status-wide run cancellation, which would cancel everyone's runs, is not sent.
+Each change is one a ``before_call`` hook could make; schemathesis re-validates the case afterwards, so
+positive and negative cases keep their meaning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.session import SESSION_KEY, CertificationSession
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GRAPH = "agent"  # a fixture graph that finishes at once (conformance/graphs)
+NEVER_SOON = "0 0 1 1 *"  # cron schedule: 1 January, so a cron made here never fires during a session
+STORE_ROOT = "conformance"
+ID_KEYS = ("thread_id", "assistant_id", "run_id", "cron_id")
+ID_LIST_KEYS = ("thread_ids", "run_ids")
+# Operations that only read, whatever their method: their ids and metadata are filters, not resources.
+READ_ONLY = re.compile(r"/(search|count|history|namespaces|checkpoint)$")
+# Operations whose body names resources to create or destroy: ids there are mapped into the session.
+ID_OWNING = ("POST /threads", "POST /assistants", "POST /threads/prune", "POST /runs/cancel")
+VICTIM_OPS = {
+    "DELETE /threads/{thread_id}": "thread",
+    "DELETE /assistants/{assistant_id}": "assistant",
+    "DELETE /runs/crons/{cron_id}": "cron",
+    "DELETE /threads/{thread_id}/runs/{run_id}": "run",
+    "POST /threads/{thread_id}/runs/{run_id}/cancel": "run",
+}
+
+
+def is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and UUID_RE.match(value) is not None
+
+
+@dataclass
+class World:
+    """The session's resources for generated requests, and what must be deleted afterwards."""
+
+    http: httpx.Client
+    session_id: str
+    tag: dict[str, str]
+    ids: dict[str, str] = field(default_factory=dict)  # thread_id, run_id, assistant_id, cron_id, checkpoint_id
+    notes: list[str] = field(default_factory=list)  # resources the target would not create, and why
+    assistants: set[str] = field(default_factory=set)
+    crons: set[str] = field(default_factory=set)
+    victims: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # cases may be sent concurrently
+
+    @classmethod
+    def open(cls, cert: CertificationSession) -> World:
+        assert cert.http is not None
+        world = cls(http=cert.http, session_id=cert.id, tag=cert.tag())
+        world._setup(cert)
+        return world
+
+    # -------------------------------------------------------------------------------------- resources
+    def _post(self, path: str, body: Any) -> dict[str, Any] | None:
+        """POST and return the JSON object answered with 200, or None (the reason goes to ``notes``)."""
+        try:
+            response = self.http.post(path, json=body)
+        except httpx.HTTPError as exc:
+            self.notes.append(f"POST {path}: {type(exc).__name__}")
+            return None
+        if response.status_code != 200:
+            self.notes.append(f"POST {path}: answered {response.status_code}")
+            return None
+        try:
+            data = response.json()
+        except ValueError:
+            self.notes.append(f"POST {path}: the answer is not JSON")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _setup(self, cert: CertificationSession) -> None:
+        assistant = self.new_assistant()
+        if assistant:
+            self.ids["assistant_id"] = assistant
+        thread = self.new_thread(cert)
+        runner = assistant or (cert.target.assistants.get(GRAPH) if cert.target else None)
+        if thread:
+            self.ids["thread_id"] = thread
+        if thread and runner:
+            run = self._post(f"/threads/{thread}/runs", {"assistant_id": runner, "input": _human("properties")})
+            if run and run.get("run_id"):
+                self.ids["run_id"] = run["run_id"]
+        cron = self.new_cron()
+        if cron:
+            self.ids["cron_id"] = cron
+        if "run_id" in self.ids:
+            # The run must be finished: join, stream and state/{checkpoint_id} then answer at once.
+            with contextlib.suppress(httpx.HTTPError):
+                self.http.get(f"/threads/{thread}/runs/{self.ids['run_id']}/join")
+            with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError, TypeError):
+                state = self.http.get(f"/threads/{thread}/state").json()
+                checkpoint = (state.get("checkpoint") or {}).get("checkpoint_id")
+                if is_uuid(checkpoint):
+                    self.ids["checkpoint_id"] = checkpoint
+
+    def new_thread(self, cert: CertificationSession | None = None) -> str | None:
+        thread = self._post("/threads", {"metadata": {**self.tag, "role": "property-layer"}})
+        thread_id = (thread or {}).get("thread_id")
+        if thread_id and cert is not None:
+            cert.track_thread(thread_id)
+        return thread_id
+
+    def new_assistant(self) -> str | None:
+        body = {"graph_id": GRAPH, "metadata": dict(self.tag), "name": "conformance property layer"}
+        assistant_id = (self._post("/assistants", body) or {}).get("assistant_id")
+        if assistant_id:
+            self.assistants.add(assistant_id)
+        return assistant_id
+
+    def new_cron(self) -> str | None:
+        runner = self.ids.get("assistant_id")
+        if not runner:
+            return None
+        body = {"assistant_id": runner, "schedule": NEVER_SOON, "input": _human("cron"), "metadata": dict(self.tag)}
+        cron_id = (self._post("/runs/crons", body) or {}).get("cron_id")
+        if cron_id:
+            self.crons.add(cron_id)
+        return cron_id
+
+    def new_run(self) -> tuple[str, str] | None:
+        """A pending run on a thread of its own (so runs never queue behind each other)."""
+        thread = self.new_thread()
+        runner = self.ids.get("assistant_id")
+        if not thread or not runner:
+            return None
+        run = self._post(f"/threads/{thread}/runs", {"assistant_id": runner, "input": _human("victim")})
+        return (thread, run["run_id"]) if run and run.get("run_id") else None
+
+    def _victim(self, kind: str) -> dict[str, str]:
+        with self.lock:
+            self.victims += 1
+        if kind == "thread":
+            found = self.new_thread()
+            return {"thread_id": found} if found else {}
+        if kind == "assistant":
+            found = self.new_assistant()
+            return {"assistant_id": found} if found else {}
+        if kind == "cron":
+            found = self.new_cron()
+            return {"cron_id": found} if found else {}
+        pair = self.new_run()
+        return {"thread_id": pair[0], "run_id": pair[1]} if pair else {}
+
+    # ---------------------------------------------------------------------------------------- requests
+    def prepare(self, case: Any, label: str, tagged: bool) -> str | None:
+        """Point ``case`` at the session's resources and keep it inside the session.
+
+        Returns why the case must not be sent, or None. ``tagged``: the operation creates or updates
+        something whose body has a ``metadata`` object, which then gets the session tag.
+        """
+        params = dict(case.path_parameters or {})
+        if params and all(is_uuid(v) for k, v in params.items() if k in (*ID_KEYS, "checkpoint_id")):
+            ids = self._victim(VICTIM_OPS[label]) if label in VICTIM_OPS else self.ids
+            changed = {k: ids[k] for k in params if k in ids}
+            if changed:
+                case.path_parameters = {**params, **changed}
+        body = case.body
+        if not isinstance(body, dict | list):
+            return None
+        body = copy.deepcopy(body)
+        if label == "POST /runs/cancel" and isinstance(body, dict):
+            # As a server reads it: a status in any case, and no thread or run ids that count (empty ones do not).
+            status = str(body.get("status") or "").lower()
+            if status in ("pending", "running", "all") and not (body.get("thread_id") or body.get("run_ids")):
+                return "a status-wide run cancellation would cancel other sessions' runs"
+        for item in body if isinstance(body, list) else [body]:
+            if not isinstance(item, dict):
+                continue
+            item.pop("webhook", None)
+            if tagged and isinstance(item.get("metadata", {}), dict):
+                item["metadata"] = {**item.get("metadata", {}), **self.tag}
+            if label in ID_OWNING:
+                self._own_ids(item)
+            if label in ("PUT /store/items", "DELETE /store/items"):
+                namespace = item.get("namespace", [])
+                if isinstance(namespace, list):
+                    item["namespace"] = [*self.namespace, *namespace]
+        case.body = body
+        return None
+
+    @property
+    def namespace(self) -> list[str]:
+        return [STORE_ROOT, self.session_id]
+
+    def _own_ids(self, item: dict[str, Any]) -> None:
+        """Map the ids a request would create or destroy into this session (valid UUIDs stay valid)."""
+        for key in ID_KEYS:
+            if is_uuid(item.get(key)):
+                item[key] = self.session_uuid(item[key])
+        for key in ID_LIST_KEYS:
+            if isinstance(item.get(key), list):
+                item[key] = [self.session_uuid(v) if is_uuid(v) else v for v in item[key]]
+
+    def session_uuid(self, value: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:conformance:{self.session_id}:{value.lower()}"))
+
+    def note_created(self, label: str, status: int, body: Any) -> None:
+        """Remember assistants and crons a generated request created, to delete them at the end."""
+        if status != 200 or not isinstance(body, dict):
+            return
+        if label == "POST /assistants" and is_uuid(body.get("assistant_id")):
+            self.assistants.add(body["assistant_id"])
+        if label in ("POST /runs/crons", "POST /threads/{thread_id}/runs/crons") and is_uuid(body.get("cron_id")):
+            self.crons.add(body["cron_id"])
+
+    # ----------------------------------------------------------------------------------------- cleanup
+    def close(self) -> dict[str, int]:
+        """Delete this session's assistants, crons and store items (threads: the session's cleanup).
+
+        Only what carries this session's tag or namespace, or what this session created, is touched.
+        """
+        deleted = failed = 0
+        crons = set(self.crons) | self._tagged("/runs/crons/search", "cron_id")
+        assistants = set(self.assistants) | self._tagged("/assistants/search", "assistant_id")
+        for path in [f"/runs/crons/{c}" for c in sorted(crons)] + [f"/assistants/{a}" for a in sorted(assistants)]:
+            ok = self._delete(path)
+            deleted += ok
+            failed += not ok
+        with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError, TypeError):
+            found = self.http.post("/store/items/search", json={"namespace_prefix": self.namespace, "limit": 1000})
+            for item in found.json().get("items", []) if found.status_code == 200 else []:
+                if item.get("namespace", [])[: len(self.namespace)] != self.namespace:
+                    continue
+                response = self.http.request(
+                    "DELETE", "/store/items", json={"namespace": item["namespace"], "key": item["key"]}
+                )
+                deleted += response.status_code in (200, 204, 404)
+        return {"deleted": deleted, "failed": failed}
+
+    def _tagged(self, path: str, key: str) -> set[str]:
+        """Ids of resources whose metadata carries this session's tag, as a search reports them."""
+        try:
+            response = self.http.post(path, json={"metadata": {SESSION_KEY: self.session_id}, "limit": 1000})
+            found = response.json() if response.status_code == 200 else []
+        except (httpx.HTTPError, ValueError):
+            return set()
+        ids = set()
+        for entry in found if isinstance(found, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            metadata = entry.get("metadata") or (entry.get("payload") or {}).get("metadata") or {}
+            if isinstance(metadata, dict) and metadata.get(SESSION_KEY) == self.session_id and is_uuid(entry.get(key)):
+                ids.add(entry[key])
+        return ids
+
+    def _delete(self, path: str) -> bool:
+        try:
+            return self.http.delete(path).status_code in (200, 202, 204, 404)
+        except httpx.HTTPError:
+            return False
+
+
+def _human(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "human", "content": text}]}
