@@ -1,6 +1,8 @@
 """The ``conformance`` command: certify a target, publish the results, and maintain the vendored spec.
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
+conformance baseline RESULTS.json [--output FILE]
+                                       an expected-failures file from a certification (a regression gate)
 conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
                                        reports/README.md: every implementation's results side by side
 conformance spec vendor [--file F | --url U | --version X]
@@ -99,6 +101,20 @@ def _matrix(argv: list[str]) -> int:
     return 0
 
 
+def _baseline(argv: list[str]) -> int:
+    """Write an expected-failures file from a results.json (a regression gate for today)."""
+    from conformance import baseline
+
+    parser = argparse.ArgumentParser(prog="conformance baseline")
+    parser.add_argument("results", type=Path, help="a results.json written by a certification")
+    parser.add_argument("--output", type=Path, help="default: expected-failures.yaml beside results.json")
+    args = parser.parse_args(argv)
+    output = args.output or args.results.parent / "expected-failures.yaml"
+    count = baseline.write(args.results, output)
+    print(f"wrote {count} expected failure(s) to {output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -111,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         return _spec(rest)
     if command == "matrix":
         return _matrix(rest)
+    if command == "baseline":
+        return _baseline(rest)
     print(f"conformance: unknown command {command!r}; see conformance --help", file=sys.stderr)
     return 2
 

@@ -25,6 +25,7 @@ COLOURS = {
 VERDICT_COLOURS = {
     "conforms": "#1a7f37",
     "conforms partially": "#9a6700",
+    "conforms with known deviations": "#9a6700",
     "fails": "#cf222e",
     "not certified (harness error)": "#bc4c00",
     "not evaluated": "#6e7781",

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 OUTCOMES = ("passed", "failed", "expected failure", "stale", "unsupported", "harness error")
 CONFORMS = "conforms"
 PARTIAL = "conforms partially"  # everything run passed, but some areas or tests are unsupported
+KNOWN = "conforms with known deviations"  # nothing new failed, but some listed expected failures remain
 FAILS = "fails"
 HARNESS = "not certified (harness error)"
 NOT_EVALUATED = "not evaluated"
@@ -160,7 +161,9 @@ class Results:
         if counts["unsupported"]:
             areas = sorted({t.area for t in selected if t.outcome == "unsupported"})
             return PARTIAL, f"{counts['unsupported']} unsupported test(s) in {', '.join(areas)}"
-        return CONFORMS, f"{counts['passed']} passed, {counts['expected failure']} expected failure(s)"
+        if counts["expected failure"]:
+            return KNOWN, f"{counts['passed']} passed, {counts['expected failure']} expected failure(s) listed"
+        return CONFORMS, f"{counts['passed']} passed"
 
     def profile_verdicts(self) -> dict[str, dict[str, Any]]:
         plan = self.plan or expected.Plan()
