@@ -9,6 +9,7 @@ known bugs of the reference (the 500 of a ``values`` search, the missing ``inter
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Resp:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
+    stream: httpx.Response | None = None  # an event stream passed through as it arrives
     _json: Any = None
     _parsed: bool = False
 
@@ -64,6 +66,15 @@ class Resp:
 
 RequestHook = Callable[[Req], "Resp | None"]
 ResponseHook = Callable[[Req, Resp], None]
+
+
+def _well_formed_values_search(body: Any) -> bool:
+    """Only a valid search is corrected; anything else goes to the reference as it is (its 422 is right)."""
+    if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
+        return False
+    select = body.get("select")
+    paging = all(isinstance(body.get(k, 0), int) and not isinstance(body.get(k, 0), bool) for k in ("limit", "offset"))
+    return paging and (select is None or (isinstance(select, list) and all(isinstance(f, str) for f in select)))
 
 
 def _contains(whole: Any, part: Any) -> bool:
@@ -108,9 +119,15 @@ class FaultProxy:
         body = json.dumps(req.body).encode() if req.body is not None else req.raw or None
         url = req.path + ("?" + urlencode(req.query) if req.query else "")
         headers = {"content-type": "application/json"} if body else {}
-        response = self.http.request(req.method, url, content=body, headers=headers)
+        request = self.http.build_request(req.method, url, content=body, headers=headers)
+        response = self.http.send(request, stream=True)
         kept = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
-        return Resp(response.status_code, kept, response.content)
+        if kept.get("content-type", "").startswith("text/event-stream"):
+            return Resp(response.status_code, kept, stream=response)  # never buffered: streams may not end
+        try:
+            return Resp(response.status_code, kept, response.read())
+        finally:
+            response.close()
 
     def handle(self, req: Req) -> Resp:
         if self.on_request is not None:
@@ -161,6 +178,10 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()  # small writes without Nagle's delay, or every answer waits ~40 ms for an ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, *args: Any) -> None:  # keep the self-test output readable
                 pass
 
@@ -175,17 +196,35 @@ class FaultProxy:
                 req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw)
                 try:
                     resp = proxy.handle(req)
-                except (httpx.HTTPError, OSError) as exc:
-                    resp = Resp(502, {"content-type": "text/plain"}, f"proxy: {exc}".encode())
+                except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection
+                    resp = Resp(502, {"content-type": "text/plain"}, f"proxy: {type(exc).__name__}: {exc}".encode())
                 try:
                     self.send_response(resp.status)
                     for name, value in resp.headers.items():
                         self.send_header(name, value)
+                    if resp.stream is not None:
+                        self._relay(resp.stream)
+                        return
                     self.send_header("content-length", str(len(resp.content)))
                     self.end_headers()
                     self.wfile.write(resp.content)
                 except OSError:
                     pass  # the client gave up (a timeout the suite expected)
+                finally:
+                    if resp.stream is not None:
+                        resp.stream.close()
+
+            def _relay(self, upstream: httpx.Response) -> None:
+                """Pass an event stream through chunk by chunk, until either side closes it."""
+                self.send_header("transfer-encoding", "chunked")
+                self.send_header("connection", "close")
+                self.end_headers()
+                for chunk in upstream.iter_raw():
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.close_connection = True
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
