@@ -134,12 +134,7 @@ class FaultProxy:
             shortcut = self.on_request(req)
             if shortcut is not None:
                 return shortcut
-        if (
-            self.correct_reference
-            and req.is_("POST", "/threads/search")
-            and isinstance(req.body, dict)
-            and "values" in req.body
-        ):
+        if self.correct_reference and req.is_("POST", "/threads/search") and _well_formed_values_search(req.body):
             resp = self._search_values(req)
         else:
             resp = self.forward(req)
@@ -147,7 +142,8 @@ class FaultProxy:
             self.correct_reference
             and req.is_("POST", "/threads/search")
             and isinstance(req.body, dict)
-            and "interrupts" in (req.body.get("select") or [])
+            and isinstance(req.body.get("select"), list)
+            and "interrupts" in req.body["select"]
             and isinstance(resp.json, list)
         ):
             resp.json = [{**t, "interrupts": t.get("interrupts", {})} if isinstance(t, dict) else t for t in resp.json]
