@@ -466,7 +466,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "run-input-lost",
         "the run's kwargs.input is not kept",
-        (R + "test_run_after_join_is_success_with_its_inputs",),
+        (R + "test_run_after_join_is_success_with_its_inputs", "test_sdk.py::test_sdk_background_run_guide"),
         "RUNS-GET",
         on_response=json_response("GET", "/threads/*/runs/*", each(_clear_kwargs_input)),
     ),

@@ -6,17 +6,18 @@ when the SDK cannot parse an answer, or an answer lacks what the guides read fro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import langgraph_sdk  # a dependency of the suite: if it is missing, collection fails loudly, never a silent skip
 import pytest
 
+from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
 from conformance.fixture_graphs import ECHO_PREFIX
 from conformance.rules import expect, rule_text
-
-langgraph_sdk = pytest.importorskip("langgraph_sdk", reason="langgraph-sdk is not installed")
 
 pytestmark = pytest.mark.area("sdk")
 
@@ -31,14 +32,41 @@ def sdk(certification):
         headers={k.strip(): v.strip() for k, v in headers.items()},
         timeout=settings.request_timeout,
     )
+    secret_names = certification.secret_headers
+
+    def record(response: httpx.Response) -> None:
+        """Keep the SDK's last exchange, so a failure can show it and how to reproduce it."""
+        response.read()
+        request = response.request
+        try:
+            body = json.loads(request.content) if request.content else None
+        except ValueError:
+            body = None
+        LAST[0] = Exchange(
+            method=request.method,
+            url=str(request.url),
+            path=request.url.raw_path.decode(),
+            request_body=body,
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            text=response.text,
+            elapsed=0.0,
+            secret_headers=secret_names,
+        )
+
+    client.http.client.event_hooks["response"].append(record)
     yield client
     client.http.client.close()
+
+
+LAST: list[Exchange | None] = [None]  # the SDK's last request and response
 
 
 class Answer(dict):
     """An SDK answer: reading a key the target left out is the target's failure, not a crash of the test."""
 
     what = "the answer"
+    exchange: Exchange | None = None
 
     def __missing__(self, key: str) -> Any:
         raise ConformanceFailure(
@@ -46,6 +74,7 @@ class Answer(dict):
             f"{self.what} lacks {key!r}",
             expected=key,
             actual=sorted(self),
+            exchange=self.exchange,
             rule_text=rule_text("SDK-GUIDE"),
         )
 
@@ -53,7 +82,7 @@ class Answer(dict):
 def _wrap(value: Any, what: str) -> Any:
     if isinstance(value, dict):
         answer = Answer({k: _wrap(v, what) for k, v in value.items()})
-        answer.what = what
+        answer.what, answer.exchange = what, LAST[0]
         return answer
     if isinstance(value, list):
         return [_wrap(v, what) for v in value]
@@ -62,6 +91,7 @@ def _wrap(value: Any, what: str) -> Any:
 
 def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """One SDK call; an HTTP error or an answer the SDK cannot read is the target's failure."""
+    LAST[0] = None
     try:
         return _wrap(fn(*args, **kwargs), f"{what}: the answer")
     except httpx.HTTPStatusError as exc:
@@ -70,6 +100,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             f"{what} failed: HTTP {exc.response.status_code}",
             expected="a successful call",
             actual=exc.response.text[:300],
+            exchange=LAST[0],
             rule_text=rule_text("SDK-CALL"),
         ) from None
     except httpx.TimeoutException:
@@ -78,6 +109,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             f"{what}: no answer within the request timeout",
             expected="an answer",
             actual="timeout",
+            exchange=LAST[0],
             rule_text=rule_text("SDK-CALL"),
         ) from None
     except (ValueError, KeyError, TypeError) as exc:
@@ -86,6 +118,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             f"{what}: the SDK could not read the answer ({type(exc).__name__})",
             expected="an answer the SDK parses",
             actual=str(exc)[:300],
+            exchange=LAST[0],
             rule_text=rule_text("SDK-CALL"),
         ) from None
 
@@ -101,6 +134,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "threads.create: the new thread is not idle",
         expected="idle",
         actual=thread["status"],
+        exchange=LAST[0],
     )
     fetched = call("threads.get", sdk.threads.get, thread_id)
     # Containment: a server may add metadata keys of its own, but every key sent must come back.
@@ -111,9 +145,12 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "threads.get does not return the thread created",
         expected={"thread_id": thread_id, "metadata": tag},
         actual={"thread_id": fetched.get("thread_id"), "metadata": fetched.get("metadata")},
+        exchange=LAST[0],
     )
     runs = call("runs.list", sdk.runs.list, thread_id)
-    expect(runs == [], "SDK-GUIDE", "runs.list: a new thread already has runs", expected=[], actual=runs)
+    expect(
+        runs == [], "SDK-GUIDE", "runs.list: a new thread already has runs", expected=[], actual=runs, exchange=LAST[0]
+    )
     run_input = {"messages": [{"role": "human", "content": "hello sdk"}]}
     run = call("runs.create", sdk.runs.create, thread_id, "agent", input=run_input)
     expect(
@@ -122,6 +159,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "runs.create: the run is not a new run of this thread",
         expected=f"pending run of {thread_id}",
         actual={"thread_id": run.get("thread_id"), "status": run.get("status")},
+        exchange=LAST[0],
     )
     polled = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
     expect(
@@ -130,6 +168,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "runs.get: illegal first status",
         expected="pending | running | success",
         actual=polled["status"],
+        exchange=LAST[0],
     )
     values = call("runs.join", sdk.runs.join, thread_id, run["run_id"])
     messages = values.get("messages") if isinstance(values, dict) else None
@@ -139,6 +178,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "runs.join did not return the final values",
         expected="echo: hello sdk last",
         actual=values,
+        exchange=LAST[0],
     )
     final = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
     expect(
@@ -147,6 +187,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "runs.get after join: the run is not success with its input",
         expected="success with the input sent",
         actual={"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")},
+        exchange=LAST[0],
     )
     state = call("threads.get_state", sdk.threads.get_state, thread_id)
     kinds = [(m.get("type"), m.get("content")) for m in state["values"].get("messages", [])]
@@ -156,6 +197,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "threads.get_state does not hold the conversation",
         expected="human, then the echo",
         actual=kinds,
+        exchange=LAST[0],
     )
     listed = call("runs.list", sdk.runs.list, thread_id)
     expect(
@@ -164,6 +206,7 @@ def test_sdk_background_run_guide(sdk, certification, tag):
         "runs.list does not hold exactly the run",
         expected=[run["run_id"]],
         actual=[r.get("run_id") for r in listed],
+        exchange=LAST[0],
     )
 
 
@@ -178,6 +221,7 @@ def test_sdk_search_by_status(sdk, prepared, status):
         f"threads.search(status={status!r}) is wrong",
         expected=sorted(prepared.by_status(status)),
         actual=got,
+        exchange=LAST[0],
     )
 
 
@@ -194,4 +238,5 @@ def test_sdk_search_by_metadata(sdk, certification, tag):
         "threads.search(metadata=...) does not find exactly the matching thread",
         expected=[match["thread_id"]],
         actual=[t["thread_id"] for t in found],
+        exchange=LAST[0],
     )

@@ -136,7 +136,7 @@ def test_new_thread_has_no_runs(api):
     )
 
 
-def test_created_run_belongs_to_the_thread(echo_run, contract, target):
+def test_created_run_belongs_to_the_thread(echo_run, contract):
     """POST /threads/{thread_id}/runs answers with a run of that thread, pending or later."""
     run = contract.validate(echo_run.created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
     expect(
