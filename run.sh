@@ -16,7 +16,7 @@ command="${1:-certify}"; shift || true
 case "$command" in
   certify)  exec .venv/bin/python -m pytest "$@" ;;
   selftest) exec .venv/bin/python -m pytest tests -n 2 "$@" ;;
-  aegra)    exec .venv/bin/python scripts/certify_aegra.py "$@" ;;
+  aegra)    exec .venv/bin/python -m conformance.targets.aegra "$@" ;;
   lint)     exec .venv/bin/ruff check . ;;
   *) echo "usage: ./run.sh certify|selftest|aegra|lint [pytest args]" >&2; exit 2 ;;
 esac

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from conformance import reference  # noqa: E402  (the checkout's package, not an installed copy)
+from conformance.targets import reference  # noqa: E402  (the checkout's package, not an installed copy)
 
 
 def timed(command: list[str], log: Path, cwd: Path = REPO) -> tuple[float, int, str]:

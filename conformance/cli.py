@@ -28,8 +28,9 @@ def _run(args: list[str]) -> int:
 
 
 def _spec(argv: list[str]) -> int:
-    from conformance import specupdate, vendor
-    from conformance.contract import Contract, SpecError
+    from conformance.contract.document import Contract, SpecError
+    from conformance.spectools import update as specupdate
+    from conformance.spectools import vendor
 
     parser = argparse.ArgumentParser(prog="conformance spec")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,8 +74,8 @@ def _spec(argv: list[str]) -> int:
 
 def _matrix(argv: list[str]) -> int:
     """Write reports/README.md; with --check, only report whether the committed one is current (CI)."""
-    from conformance import matrix
     from conformance.paths import reports_dir
+    from conformance.reports import matrix
 
     parser = argparse.ArgumentParser(prog="conformance matrix")
     parser.add_argument("--reports", type=Path, default=None, help="folder of <implementation>/results.json")
@@ -103,7 +104,7 @@ def _matrix(argv: list[str]) -> int:
 
 def _baseline(argv: list[str]) -> int:
     """Write an expected-failures file from a results.json (a regression gate for today)."""
-    from conformance import baseline
+    from conformance.reports import baseline
 
     parser = argparse.ArgumentParser(prog="conformance baseline")
     parser.add_argument("results", type=Path, help="a results.json written by a certification")

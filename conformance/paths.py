@@ -19,3 +19,14 @@ def spec_dir() -> Path:
 
 def reports_dir() -> Path:
     return REPO_DIR / "reports"
+
+
+def display_path(path: Path | str | None) -> str | None:
+    """A path as reports show it: relative to the checkout when inside it, so committed reports are stable."""
+    if path is None:
+        return None
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import reference
+from conformance.targets import reference
 from tests import faults
 
 

@@ -8,109 +8,24 @@ table (``python -m tests.faults``) and the self-tests prove every row.
 
 from __future__ import annotations
 
-import copy
-import threading
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
+from tests.faultkit import (
+    Fault,
+    _search,
+    drop,
+    each,
+    hang,
+    join_early,
+    json_response,
+    search_request,
+    set_key,
+    status_shown,
+    swap_status,
+)
 from tests.faultproxy import Req, Resp
-
-HANG = threading.Event()  # set when the self-test session ends, so hung handlers finish
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    description: str
-    catches: tuple[str, ...]
-    rule: str
-    on_request: Callable[[Req], Resp | None] | None = None
-    on_response: Callable[[Req, Resp], None] | None = None
-    options: tuple[str, ...] = ()
-
-
-# ------------------------------------------------------------------------------------------- helpers
-def _search(req: Req) -> bool:
-    return req.is_("POST", "/threads/search") and isinstance(req.body, dict)
-
-
-def search_request(change: Callable[[dict], None]) -> Callable[[Req], None]:
-    def hook(req: Req) -> None:
-        if _search(req):
-            change(req.body)
-
-    return hook
-
-
-def drop(field: str) -> Callable[[Req], None]:
-    return search_request(lambda body: body.pop(field, None))
-
-
-def json_response(method: str, pattern: str, change: Callable[[Any], Any], statuses=(200,)):
-    def hook(req: Req, resp: Resp) -> None:
-        if req.is_(method, pattern) and resp.status in statuses and resp.json is not None:
-            changed = change(copy.deepcopy(resp.json))
-            resp.json = changed
-
-    return hook
-
-
-def each(change: Callable[[dict], None]) -> Callable[[Any], Any]:
-    """Apply ``change`` to a dict, or to each dict of a list."""
-
-    def apply(value: Any) -> Any:
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict):
-                change(item)
-        return value
-
-    return apply
-
-
-def set_key(key: str, value: Any, when: Callable[[dict], bool] = lambda d: True):
-    def change(item: dict) -> None:
-        if when(item):
-            item[key] = value
-
-    return each(change)
-
-
-def swap_status(method: str, pattern: str, old: int, new: int, body: Any = None):
-    def hook(req: Req, resp: Resp) -> None:
-        if req.is_(method, pattern) and resp.status == old:
-            resp.status = new
-            if body is not None:
-                resp.json = body
-
-    return hook
-
-
-def status_shown(old: str, new: str, where=("GET /threads/*",)):
-    hooks = [json_response(*w.split(" ", 1), set_key("status", new, lambda d: d.get("status") == old)) for w in where]
-
-    def hook(req: Req, resp: Resp) -> None:
-        for h in hooks:
-            h(req, resp)
-
-    return hook
-
-
-def hang(method: str, pattern: str) -> Callable[[Req], Resp | None]:
-    def hook(req: Req) -> Resp | None:
-        if req.is_(method, pattern):
-            HANG.wait(120)
-            return Resp(504, {"content-type": "text/plain"}, b"gave up")
-        return None
-
-    return hook
-
-
-def join_early(req: Req) -> Resp | None:
-    """Answer join at once with the run's current state instead of waiting for the run."""
-    if req.is_("GET", "/threads/*/runs/*/join"):
-        return Resp(200, {"content-type": "application/json"}, b'{"messages": []}')
-    return None
 
 
 def _swap_order(body: dict) -> None:
@@ -617,7 +532,17 @@ PROPERTY_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS = FAULTS + PROPERTY_FAULTS
+
+def _area_faults() -> tuple[Fault, ...]:
+    """The faults of every area module tests/faults_<area>.py, in file-name order."""
+    found: list[Fault] = []
+    for path in sorted(Path(__file__).resolve().parent.glob("faults_*.py")):
+        module = importlib.import_module(f"tests.{path.stem}")
+        found += module.FAULTS
+    return tuple(found)
+
+
+FAULTS = FAULTS + PROPERTY_FAULTS + _area_faults()
 BY_NAME = {fault.name: fault for fault in FAULTS}
 
 
@@ -640,8 +565,6 @@ def render_table() -> str:
 
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     target = Path(__file__).resolve().parent.parent / "docs" / "FAULTS.md"
     target.parent.mkdir(exist_ok=True)
     target.write_text(render_table(), encoding="utf-8")

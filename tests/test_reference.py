@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.expected import default_for
-from conformance.reference import REFERENCE_NAME
+from conformance.plugin.expected import default_for
+from conformance.targets.reference import REFERENCE_NAME
 from tests.faultproxy import FaultProxy
 from tests.runner import run_suite
 

@@ -13,9 +13,10 @@ import shutil
 
 import pytest
 
-from conformance import html_report, matrix
 from conformance.cli import main as cli_main
-from conformance.plugin import HARNESS_EXIT_CODE
+from conformance.plugin.hooks import HARNESS_EXIT_CODE
+from conformance.reports import html as html_report
+from conformance.reports import matrix
 from tests.faultproxy import FaultProxy
 from tests.faults import FAULTS
 from tests.runner import REPO, run_suite
@@ -152,7 +153,7 @@ def test_outside_core(client):
 
 SUITE_BUG = """
 import pytest
-from conformance.rules import expect
+from conformance.contract.checks import expect
 
 @pytest.mark.area("thread-status")
 def test_suite_bug(client):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin import HARNESS_EXIT_CODE
-from conformance.reference import free_port
+from conformance.plugin.hooks import HARNESS_EXIT_CODE
+from conformance.targets.processes import free_port
 from tests.faultproxy import FaultProxy
 from tests.faults import _no_graphs, hang
 from tests.runner import run_suite

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.settings import OPTIONS, Settings, SettingsError, resolve
+from conformance.plugin.settings import OPTIONS, Settings, SettingsError, resolve
 
 
 class FakeConfig:

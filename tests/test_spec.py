@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance import fixture_graphs, reference, vendor
-from conformance.contract import Contract, Erratum, SpecError, apply_erratum, load_errata
+from conformance import graphs
+from conformance.contract.document import Contract, Erratum, SpecError, apply_erratum, load_errata
+from conformance.contract.rules import load_rules
 from conformance.paths import GRAPHS_DIR, PACKAGE_DIR, spec_dir
-from conformance.rules import load_rules
+from conformance.spectools import vendor
+from conformance.targets import reference
 from tests import faults
 
 REPO = PACKAGE_DIR.parent
@@ -75,9 +77,9 @@ def test_fixture_graph_facts_match_the_graphs():
         if isinstance(t, ast.Name) and t.id.isupper()
     }
     for name in ("ECHO_PREFIX", "INTERRUPT_QUESTION", "FAILURE_MESSAGE"):
-        assert constants[name] == getattr(fixture_graphs, name), name
+        assert constants[name] == getattr(graphs, name), name
     config = json.loads((GRAPHS_DIR / "langgraph.json").read_text())
-    assert tuple(config["graphs"]) == fixture_graphs.GRAPHS
+    assert tuple(config["graphs"]) == graphs.GRAPHS
 
 
 def test_fault_table_is_generated_from_the_catalogue():

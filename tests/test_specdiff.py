@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance import specupdate, vendor
 from conformance.cli import main
 from conformance.paths import PACKAGE_DIR, spec_dir
-from conformance.specdiff import Change, SpecLoadError, diff, load_document, parse_document
+from conformance.spectools import update as specupdate
+from conformance.spectools import vendor
+from conformance.spectools.diff import Change, SpecLoadError, diff, load_document, parse_document
 
 DATA = Path(__file__).parent / "data" / "specs"
 REPO = PACKAGE_DIR.parent

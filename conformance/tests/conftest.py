@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.client import ApiClient
-from conformance.flows import Api, human
+from conformance.contract.client import ApiClient
+from conformance.tests.flows import Api, human
 
 
 @pytest.fixture

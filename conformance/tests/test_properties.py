@@ -14,10 +14,10 @@ import os
 
 import pytest
 
-from conformance import properties
-from conformance.failures import HarnessError
-from conformance.plugin import RESULTS, SESSION
-from conformance.settings import SettingsError
+from conformance.contract.failures import HarnessError
+from conformance.plugin.hooks import RESULTS, SESSION
+from conformance.plugin.settings import SettingsError
+from conformance.properties import layer as properties
 
 pytestmark = pytest.mark.area("properties")
 

@@ -14,10 +14,11 @@ import httpx
 import langgraph_sdk  # a dependency of the suite: if it is missing, collection fails loudly, never a silent skip
 import pytest
 
-from conformance.client import Exchange
-from conformance.failures import ConformanceFailure
-from conformance.fixture_graphs import ECHO_PREFIX
-from conformance.rules import expect, rule_text
+from conformance.contract.checks import expect
+from conformance.contract.client import Exchange
+from conformance.contract.failures import ConformanceFailure
+from conformance.contract.rules import rule_text
+from conformance.graphs import ECHO_PREFIX
 
 pytestmark = pytest.mark.area("sdk")
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.client import ApiClient, Exchange
-from conformance.fixture_graphs import ECHO_PREFIX
-from conformance.flows import RUN_STATUSES, Api, human
-from conformance.rules import expect
+from conformance.contract.checks import expect
+from conformance.contract.client import ApiClient, Exchange
+from conformance.graphs import ECHO_PREFIX
+from conformance.tests.flows import RUN_STATUSES, Api, human
 
 pytestmark = pytest.mark.area("thread-runs")
 

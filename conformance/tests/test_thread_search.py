@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.client import ApiClient
-from conformance.flows import Api
-from conformance.rules import expect
+from conformance.contract.checks import expect
+from conformance.contract.client import ApiClient
+from conformance.tests.flows import Api
 
 pytestmark = pytest.mark.area("thread-search")
 

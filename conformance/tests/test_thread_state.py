@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.fixture_graphs import (
+from conformance.contract.checks import expect
+from conformance.graphs import (
     ECHO_PREFIX,
     FAIL_NODE,
     FAILURE_MESSAGE,
@@ -12,7 +13,6 @@ from conformance.fixture_graphs import (
     INTERRUPT_OUTER_NODE,
     INTERRUPT_QUESTION,
 )
-from conformance.rules import expect
 
 pytestmark = pytest.mark.area("thread-state")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.flows import human
-from conformance.rules import expect
+from conformance.contract.checks import expect
+from conformance.tests.flows import human
 
 pytestmark = pytest.mark.area("thread-status")
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from conformance import reference
-from conformance.failures import HarnessError
-from conformance.fixture_graphs import GRAPHS as FIXTURE_GRAPHS
+from conformance.contract.failures import HarnessError
+from conformance.graphs import GRAPHS as FIXTURE_GRAPHS
+from conformance.targets import reference
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.report import OUTCOMES
+from conformance.reports.results import OUTCOMES
 
 SYMBOLS = {
     "passed": "✅",

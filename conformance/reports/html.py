@@ -12,7 +12,7 @@ import html
 import json
 from typing import Any
 
-from conformance.report import OUTCOMES, area_matrix, operation_matrix
+from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix
 
 COLOURS = {
     "passed": "#1a7f37",

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from conformance.session import SESSION_KEY, CertificationSession
+from conformance.plugin.session import SESSION_KEY, CertificationSession
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GRAPH = "agent"  # a fixture graph that finishes at once (conformance/graphs)

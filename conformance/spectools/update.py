@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.specdiff import Change, SpecLoadError, diff, load_document
+from conformance.spectools.diff import Change, SpecLoadError, diff, load_document
 
 FAIL_ON = ("never", "any", "breaking", "client-breaking", "server-breaking")
 
@@ -200,7 +200,7 @@ def coverage(tests_dir: Path | None = None, flows_path: Path | None = None) -> d
     from conformance.paths import PACKAGE_DIR
 
     tests_dir = tests_dir or PACKAGE_DIR / "tests"
-    flows_path = flows_path or PACKAGE_DIR / "flows.py"
+    flows_path = flows_path or PACKAGE_DIR / "tests" / "flows.py"
     flow_direct: dict[str, set[str]] = {}
     flow_edges: dict[str, set[str]] = {}
     if flows_path.exists():
@@ -343,12 +343,12 @@ def vendor_report(before: dict[str, Any] | None, after: dict[str, Any] | None, p
             "next: `conformance spec check` (do the errata still apply?), then run the suite against the new"
             " reference and update the expected failures; see docs/SPEC-UPDATES.md",
         ]
-    from conformance import reference
+    from conformance.targets import reference
 
     version = (provenance.get("source") or {}).get("version")
     if version and version != reference.LANGGRAPH_API_VERSION:
         lines.append(
             f"note: the embedded reference still runs langgraph-api {reference.LANGGRAPH_API_VERSION}; move "
-            f"LANGGRAPH_API_VERSION and REQUIREMENTS in conformance/reference.py to {version}"
+            f"LANGGRAPH_API_VERSION and REQUIREMENTS in conformance/targets/reference.py to {version}"
         )
     return "\n".join(lines) + "\n"

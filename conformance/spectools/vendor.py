@@ -68,7 +68,7 @@ def read_source(
         return response.content, {"kind": "url", "location": url}
     if file:
         return Path(file).read_bytes(), {"kind": "file", "location": str(file)}
-    from conformance import reference
+    from conformance.targets import reference
 
     env_dir = reference.ensure_installed(reference_cache)
     path = reference.openapi_path(env_dir)

@@ -7,10 +7,21 @@ rule id and its sentence, what was expected, what arrived, and the HTTP exchange
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from conformance.client import Exchange
+
+class Evidence(Protocol):
+    """What a failure shows of the HTTP exchange behind it (conformance.contract.client.Exchange is one).
+
+    A protocol rather than an import, so that the client, which raises failures, and the failures, which
+    show exchanges, do not import each other.
+    """
+
+    def summary(self) -> str: ...
+
+    def body_excerpt(self, limit: int = 400) -> str: ...
+
+    def curl(self) -> str: ...
 
 
 class ConformanceFailure(AssertionError):
@@ -23,7 +34,7 @@ class ConformanceFailure(AssertionError):
         *,
         expected: Any = None,
         actual: Any = None,
-        exchange: Exchange | None = None,
+        exchange: Evidence | None = None,
         rule_text: str = "",
     ) -> None:
         self.rule = rule

@@ -182,7 +182,7 @@ def _show(value: Any, limit: int = 60) -> str:
 def load_document(source: str) -> dict[str, Any]:
     """An OpenAPI document from a file, a URL or ``langgraph-api==X``; JSON or YAML, optionally gzipped."""
     if source.startswith("langgraph-api=="):
-        from conformance.vendor import wheel_openapi
+        from conformance.spectools.vendor import wheel_openapi
 
         try:
             raw = wheel_openapi(source.split("==", 1)[1])

@@ -17,7 +17,7 @@ NOT_PASSING = ("failed", "expected failure", "stale")
 
 
 def _short_id(nodeid: str) -> str:
-    """"conformance/tests/test_x.py::test_y[a/b]" -> "test_x.py::test_y[a/b]" (parameters may hold '/')."""
+    """ "conformance/tests/test_x.py::test_y[a/b]" -> "test_x.py::test_y[a/b]" (parameters may hold '/')."""
     path, _, name = nodeid.partition("::")
     return f"{path.rsplit('/', 1)[-1]}::{name}"
 

@@ -1,6 +1,6 @@
 """Certify Aegra (a self-hosted Agent Server) on a real PostgreSQL 15, then tear everything down.
 
-    python scripts/certify_aegra.py [--profile core|full] [extra pytest args]
+    python -m conformance.targets.aegra [--profile core|full] [extra pytest args]
 
 Brings up a private PostgreSQL cluster (Debian's postgresql 15: initdb + pg_ctl as the postgres user,
 in a temporary folder, loopback only), installs Aegra 0.6.0 into an environment of its own, deploys the
@@ -11,7 +11,6 @@ and stops both servers, leaving no process behind. Exit code: the suite's.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import subprocess
@@ -20,29 +19,21 @@ import tempfile
 import venv
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from conformance.paths import GRAPHS_DIR, REPO_DIR
+from conformance.targets.postgres import Postgres
+from conformance.targets.processes import free_port, stop_group, wait_until_healthy
+from conformance.targets.reference import cache_root
 
-from conformance.paths import GRAPHS_DIR  # noqa: E402
-from conformance.processes import stop_group, wait_until_healthy  # noqa: E402
-from conformance.reference import cache_root, free_port  # noqa: E402
+REPO = REPO_DIR
 
 AEGRA_VERSION = "0.6.0"
 NAME = f"aegra-{AEGRA_VERSION}"
 REQUIREMENTS = (f"aegra-api=={AEGRA_VERSION}", "greenlet")  # SQLAlchemy 2.1 no longer pulls greenlet in
-PG_BIN_CANDIDATES = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"))
 DEADLINE = 90.0
 
 
 def log(message: str) -> None:
     print(f"certify-aegra: {message}", file=sys.stderr, flush=True)
-
-
-def pg_bin() -> Path:
-    for candidate in PG_BIN_CANDIDATES:
-        if (candidate / "initdb").exists():
-            return candidate
-    sys.exit("certify-aegra: PostgreSQL server binaries not found; install them: apt-get install -y postgresql")
 
 
 def ensure_aegra() -> Path:
@@ -67,49 +58,6 @@ def ensure_aegra() -> Path:
     )
     marker.write_text("\n".join(REQUIREMENTS))
     return env_dir
-
-
-def as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, **kwargs)
-
-
-class Postgres:
-    """A private cluster in a temporary folder, on a free loopback port."""
-
-    def __init__(self, root: Path) -> None:
-        self.bin = pg_bin()
-        self.root = root / "pg"
-        self.data = self.root / "data"
-        self.port = free_port()
-
-    def start(self) -> str:
-        self.root.mkdir(parents=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres")
-            shutil.chown(self.root.parent, "postgres")
-        as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        as_postgres(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-        as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "aegra")
-        return f"postgresql://postgres:postgres@127.0.0.1:{self.port}/aegra"
-
-    def stop(self) -> None:
-        if self.data.exists():
-            with contextlib.suppress(subprocess.CalledProcessError):
-                as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
 class Aegra:
@@ -173,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args, pytest_args = parser.parse_known_args(argv)
     env_dir = ensure_aegra()
     root = Path(tempfile.mkdtemp(prefix="conformance-aegra-"))
-    postgres = Postgres(root)
+    postgres = Postgres(root, database="aegra")
     aegra = None
     try:
         log("starting PostgreSQL")

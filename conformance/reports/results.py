@@ -1,4 +1,4 @@
-"""Certification results, collected from pytest's own hooks and written as results.json, report.md and report.html.
+"""Certification results: each test's outcome and evidence, the verdicts, and the data every report renders.
 
 Outcomes are kept apart: passed, failed (the target broke a rule), expected failure (a listed, known
 deviation), stale (a listed failure that now passes), unsupported (the target does not offer the
@@ -19,28 +19,25 @@ Every string written here passes through :meth:`Results.scrub`, which removes th
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 import conformance
-from conformance import expected
-from conformance.failures import ConformanceFailure
-from conformance.paths import spec_dir
+from conformance.contract.failures import ConformanceFailure
+from conformance.paths import display_path, spec_dir
+from conformance.reports.plan import PROFILES, Plan
 
 if TYPE_CHECKING:
-    from conformance.contract import Contract
-    from conformance.session import CertificationSession
+    from conformance.contract.document import Contract
+    from conformance.plugin.session import CertificationSession
 
 OUTCOMES = ("passed", "failed", "expected failure", "stale", "unsupported", "harness error")
 CONFORMS = "conforms"
@@ -89,7 +86,7 @@ class Results:
     tests: dict[str, TestResult] = field(default_factory=dict)
     harness_error: str | None = None
     expected_failures_file: str | None = None
-    plan: expected.Plan | None = None
+    plan: Plan | None = None
     secrets: tuple[str, ...] = ()
     operations: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # nodeid -> {(method, path)}
 
@@ -166,9 +163,9 @@ class Results:
         return CONFORMS, f"{counts['passed']} passed"
 
     def profile_verdicts(self) -> dict[str, dict[str, Any]]:
-        plan = self.plan or expected.Plan()
+        plan = self.plan or Plan()
         verdicts = {}
-        for name, areas in expected.PROFILES.items():
+        for name, areas in PROFILES.items():
             entry: dict[str, Any] = {"areas": list(areas) if areas else "all"}
             if not plan.covers(name):
                 entry.update(verdict=NOT_EVALUATED, why=f"this run used --profile {plan.profile}")
@@ -179,34 +176,20 @@ class Results:
             verdicts[name] = entry
         return verdicts
 
-    # ------------------------------------------------------------------------------------------- writing
-    def write(self, cert: CertificationSession) -> list[Path]:
-        from conformance import html_report
-
-        assert self.report_dir is not None
-        self.report_dir.mkdir(parents=True, exist_ok=True)
-        data = self.as_dict(cert)
-        json_path = self.report_dir / "results.json"
-        json_path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-        md_path = self.report_dir / "report.md"
-        md_path.write_text(self.scrub(render_markdown(data)), encoding="utf-8")
-        html_path = self.report_dir / "report.html"
-        html_path.write_text(self.scrub(html_report.render(data)), encoding="utf-8")
-        return [json_path, md_path, html_path]
-
+    # ------------------------------------------------------------------------------------------ as data
     def as_dict(self, cert: CertificationSession) -> dict[str, Any]:
         contract = cert.contract
         spec_sha = None
         if contract is not None:
             spec_sha = hashlib.sha256(json.dumps(contract.upstream, sort_keys=True).encode()).hexdigest()
         target = cert.target
-        plan = self.plan or expected.Plan()
+        plan = self.plan or Plan()
         verdict, why = self.judge()
         data = {
             "suite": {"name": "langgraph-conformance", "version": conformance.__version__},
             "spec": {
                 "version": contract.version if contract else None,
-                "file": expected.display_path(_spec_file(cert)),
+                "file": display_path(_spec_file(cert)),
                 "sha256": _file_sha256(_spec_file(cert)),
                 "sha256_canonical": spec_sha,
                 "errata": [e.id for e in contract.errata] if contract else [],
@@ -336,127 +319,7 @@ def operation_of(method: str, path: str, contract: Contract | None) -> str:
     return f"{method} /{shown} (undocumented)"
 
 
-class Recorder:
-    """A pytest plugin object: which API operations each test exercised, warnings, and the exit code.
-
-    An operation counts for a test when the test made the request, or when a fixture it uses did (the
-    scenario fixtures walk a guide once and many tests check one step each, so "exercised" has to include
-    the fixture's requests, or most run tests would name no operation).
-
-    Requests are seen at httpx's transport, so those of every client count: the suite's own and the
-    official SDK's (the ``sdk`` area), which builds its own httpx client. Only requests to the target
-    are kept, and only their method and path: never a header, so never a secret. The transport is
-    restored when pytest unconfigures.
-    """
-
-    def __init__(self, cert: CertificationSession, results: Results, harness_exit_code: int) -> None:
-        self.cert = cert
-        self.results = results
-        self.harness_exit_code = harness_exit_code
-        self.stack: list[set[tuple[str, str]]] = []
-        self.fixture_ops: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        self.item_ops: dict[str, set[tuple[str, str]]] = {}
-        self.original_send: Any = None
-        self.patched: Any = None
-        self.exit_changed = False
-        results.secrets = secrets_of(cert.settings)
-
-    def _install(self) -> None:
-        if self.original_send is not None:
-            return
-        original = self.original_send = httpx.HTTPTransport.handle_request
-        recorder = self
-
-        def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            if recorder.stack:
-                recorder._on_request(request)
-            return original(transport, request)
-
-        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
-        self.patched = handle_request
-
-    def pytest_unconfigure(self) -> None:
-        if self.original_send is not None and httpx.HTTPTransport.handle_request is self.patched:
-            httpx.HTTPTransport.handle_request = self.original_send  # type: ignore[method-assign]
-        self.stack.clear()  # if another wrapper sits on top of ours, ours now records nothing
-
-    def _on_request(self, request: httpx.Request) -> None:
-        target = self.cert.target
-        if target is None:
-            return
-        base = httpx.URL(target.url)
-        if (request.url.host, request.url.port) != (base.host, base.port):
-            return
-        path, prefix = request.url.path, base.path.rstrip("/")
-        if prefix and path.startswith(prefix):
-            path = path[len(prefix) :] or "/"
-        for sink in self.stack:
-            sink.add((request.method, path))
-
-    @contextlib.contextmanager
-    def _recording(self, sink: set[tuple[str, str]]) -> Iterator[None]:
-        self._install()
-        self.stack.append(sink)
-        try:
-            yield
-        finally:
-            if self.stack:
-                self.stack.pop()
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
-        with self._recording(self.fixture_ops.setdefault((fixturedef.argname, fixturedef.baseid), set())):
-            return (yield)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item: pytest.Item):
-        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
-            return (yield)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item):
-        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
-            return (yield)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        ops = set(self.item_ops.pop(item.nodeid, set()))
-        # The fixtures the test really got (a skipped test got none, though it names some).
-        names = set(getattr(item, "funcargs", None) or ())
-        for (argname, baseid), seen in self.fixture_ops.items():
-            if argname in names and item.nodeid.startswith(baseid):
-                ops |= seen
-        self.results.operations[item.nodeid] = ops
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        counts = self.results.counts()
-        if (
-            session.exitstatus == pytest.ExitCode.TESTS_FAILED
-            and counts["harness error"]
-            and not counts["failed"]
-            and not counts["stale"]
-        ):
-            session.exitstatus = self.harness_exit_code
-            self.exit_changed = True
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        plan = self.results.plan
-        for warning in plan.warnings() if plan else []:
-            terminalreporter.write_line(f"conformance: warning: {warning}", yellow=True)
-        if not self.results.tests:
-            return
-        verdict, why = self.results.judge()
-        profiles = ", ".join(f"{n}: {v['verdict']}" for n, v in self.results.profile_verdicts().items())
-        terminalreporter.write_line(f"conformance: verdict {verdict} ({why}); profiles {profiles}")
-        if self.exit_changed:
-            terminalreporter.write_line(
-                f"conformance: exit code {self.harness_exit_code}: the suite could not judge "
-                f"{self.results.counts()['harness error']} test(s); no conformance failure was found",
-                red=True,
-            )
-
-
-# -------------------------------------------------------------------------------------------- markdown
+# ------------------------------------------------------------------------------------------ matrices
 
 
 def area_matrix(tests: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -473,88 +336,3 @@ def operation_matrix(tests: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         for op in test.get("operations") or ():
             ops.setdefault(op, dict.fromkeys(OUTCOMES, 0))[test["outcome"]] += 1
     return dict(sorted(ops.items(), key=lambda kv: (kv[0].split(" ", 1)[1], kv[0])))
-
-
-def _md(value: Any) -> str:
-    """A value for a markdown table cell or inline code: no pipes or newlines to break the layout."""
-    return str(value).replace("|", "\\|").replace("\n", " ").replace("`", "'")
-
-
-def render_markdown(data: dict[str, Any]) -> str:
-    counts = data["counts"]
-    profile = data.get("profile") or {}
-    lines = [
-        f"# Conformance report: {_md(data['target']['name'])}",
-        "",
-        f"**Verdict: {data['verdict']}** ({_md(data.get('verdict_why', ''))})",
-        "",
-        f"- target: {_md(data['target']['url'])} "
-        f"({'embedded reference' if data['target']['embedded'] else 'external'})"
-        + (f", version {_md(data['target']['info']['version'])}" if data["target"]["info"].get("version") else ""),
-        f"- spec: langgraph-api OpenAPI {data['spec']['version']}, sha256 {data['spec'].get('sha256')}, "
-        f"errata {', '.join(data['spec']['errata'])}",
-        f"- suite: {data['suite']['name']} {data['suite']['version']}",
-        f"- profile: {profile.get('name')} (areas: {_areas_text(profile.get('areas'))})",
-        f"- unsupported areas: {_md(', '.join(profile.get('unsupported_areas') or {}) or 'none')}",
-        f"- expected failures: {_md(data['expected_failures_file'] or 'none')}",
-        "",
-        "| profile | areas | verdict | why |",
-        "| --- | --- | --- | --- |",
-        *[
-            f"| {name} | {_areas_text(v['areas'])} | **{v['verdict']}** | {_md(v.get('why', ''))} |"
-            for name, v in (data.get("verdicts") or {}).items()
-        ],
-        "",
-        "| outcome | tests |",
-        "| --- | ---: |",
-        *[f"| {name} | {count} |" for name, count in counts.items()],
-        "",
-    ]
-    if data["harness_error"]:
-        lines += ["## Harness error", "", f"    {data['harness_error']}", ""]
-    unknown = data.get("unknown_expected_failures") or []
-    if unknown or data.get("unknown_unsupported_areas"):
-        lines += ["## Warnings", ""]
-        lines += [f"- expected failure names no test of the suite: `{_md(u['test'])}`" for u in unknown]
-        lines += [f"- unknown unsupported area: `{_md(a)}`" for a in data.get("unknown_unsupported_areas") or []]
-        lines.append("")
-    header = "| " + " | ".join(OUTCOMES) + " |"
-    rule = " ---: |" * len(OUTCOMES)
-    areas = area_matrix(data["tests"])
-    if areas:
-        lines += ["## By area", "", "| area " + header, "| --- |" + rule]
-        lines += [f"| {_md(area)} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for area, c in areas.items()]
-        lines.append("")
-    ops = operation_matrix(data["tests"])
-    if ops:
-        lines += [
-            "## By operation",
-            "",
-            "Each test counts once for every operation it exercised (its own requests and its fixtures').",
-            "",
-            "| operation " + header,
-            "| --- |" + rule,
-        ]
-        lines += [f"| `{_md(op)}` | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for op, c in ops.items()]
-        lines.append("")
-    problems = [t for t in data["tests"] if t["outcome"] != "passed"]
-    if problems:
-        lines += ["## Not passed", ""]
-        for test in problems:
-            detail = test.get("detail") or {}
-            lines.append(f"### `{_md(test['id'])}`: {test['outcome']}")
-            lines.append("")
-            if detail.get("rule"):
-                lines.append(f"- rule **{_md(detail['rule'])}**: {_md(detail.get('rule_text') or '')}")
-            lines.append(f"- {_md(detail.get('message', ''))}")
-            for key in ("expected", "actual", "exchange", "exception", "listed_rule"):
-                if detail.get(key):
-                    lines.append(f"- {key.replace('_', ' ')}: `{_md(detail[key])}`")
-            if detail.get("reproduce"):
-                lines += ["", "```", detail["reproduce"].replace("```", "'''"), "```"]
-            lines.append("")
-    return "\n".join(lines) + "\n"
-
-
-def _areas_text(areas: Any) -> str:
-    return ", ".join(areas) if isinstance(areas, list) else str(areas or "all")

@@ -9,11 +9,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 
 import httpx
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (servers that move to another port silently must not guess)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,9 +17,9 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.failures import HarnessError
+from conformance.contract.failures import HarnessError
 from conformance.paths import GRAPHS_DIR
-from conformance.processes import stop_group, wait_until_healthy
+from conformance.targets.processes import free_port, stop_group, wait_until_healthy
 
 LANGGRAPH_API_VERSION = "0.16.7"
 REQUIREMENTS = (
@@ -86,12 +85,6 @@ def ensure_installed(configured_cache: str | None = None, log=None) -> Path:
             raise HarnessError("could not install the reference server: " + " | ".join(tail))
         marker.write_text(wanted)
     return env_dir
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def openapi_path(env_dir: Path) -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from conformance.failures import ConformanceFailure
+from conformance.contract.failures import ConformanceFailure
 
 SECRET_PLACEHOLDER = "<redacted>"
 

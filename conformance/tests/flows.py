@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from conformance.client import ApiClient, Exchange
-from conformance.contract import Contract
-from conformance.rules import expect
-from conformance.session import CertificationSession
+from conformance.contract.checks import expect
+from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.document import Contract
+from conformance.plugin.session import CertificationSession
 
 TERMINAL_RUN_STATUSES = ("success", "error", "timeout", "interrupted")
 RUN_STATUSES = ("pending", "running", *TERMINAL_RUN_STATUSES)

@@ -34,12 +34,12 @@ from typing import Any
 
 import httpx
 
-from conformance.client import SECRET_PLACEHOLDER, Exchange
-from conformance.contract import Contract
-from conformance.failures import ConformanceFailure
-from conformance.property_world import READ_ONLY, VICTIM_OPS, World
-from conformance.rules import rule_text
-from conformance.settings import SettingsError
+from conformance.contract.client import SECRET_PLACEHOLDER, Exchange
+from conformance.contract.document import Contract
+from conformance.contract.failures import ConformanceFailure
+from conformance.contract.rules import rule_text
+from conformance.plugin.settings import SettingsError
+from conformance.properties.world import READ_ONLY, VICTIM_OPS, World
 
 # requests' defaults and schemathesis' random case id: httpx sends its own defaults, and a random header
 # would make equal seeds send different requests.

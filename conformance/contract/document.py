@@ -20,8 +20,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.client import Exchange
-from conformance.failures import ConformanceFailure
+from conformance.contract.client import Exchange
+from conformance.contract.failures import ConformanceFailure
 from conformance.paths import spec_dir
 
 SPEC_URI = "urn:conformance:openapi"
@@ -264,7 +264,7 @@ def _short_schema(error: ValidationError) -> str:
 
 
 def _rule_text(rule: str) -> str:
-    from conformance.rules import load_rules
+    from conformance.contract.rules import load_rules
 
     return load_rules().get(rule, {}).get("text", "")
 

@@ -24,12 +24,10 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.failures import ConformanceFailure
-from conformance.paths import PACKAGE_DIR, REPO_DIR
+from conformance.contract.failures import ConformanceFailure
+from conformance.paths import PACKAGE_DIR, REPO_DIR, display_path
+from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
 
-CORE_AREAS = ("thread-status", "thread-search", "thread-runs", "thread-state")
-PROFILES: dict[str, tuple[str, ...] | None] = {"core": CORE_AREAS, "full": None}  # None: every area
-DEFAULT_PROFILE = "full"
 SUITE_DIR = PACKAGE_DIR / "tests"
 
 
@@ -100,59 +98,7 @@ def default_for(target_name: str) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def display_path(path: Path | str | None) -> str | None:
-    """A path as reports show it: relative to the checkout when inside it, so committed reports are stable."""
-    if path is None:
-        return None
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(REPO_DIR))
-    except ValueError:
-        return str(path)
-
-
 # ------------------------------------------------------------------------------------------ the plan
-
-
-@dataclass
-class Plan:
-    """What this run certifies, decided once at collection and written into every report."""
-
-    profile: str = DEFAULT_PROFILE
-    unsupported_areas: dict[str, str] = field(default_factory=dict)  # area -> why
-    expected_failures_file: str | None = None
-    entries: list[ExpectedFailure] = field(default_factory=list)
-    unknown_expected_failures: list[dict[str, Any]] = field(default_factory=list)
-    unknown_areas: list[str] = field(default_factory=list)  # declared unsupported, but no such area
-    deselected: int = 0
-
-    def in_profile(self, area: str, profile: str | None = None) -> bool:
-        areas = PROFILES[profile or self.profile]
-        return areas is None or area in areas
-
-    def covers(self, profile: str) -> bool:
-        """True when this run selected every test ``profile`` needs (a core run cannot judge full)."""
-        wanted, ran = PROFILES[profile], PROFILES[self.profile]
-        return ran is None or (wanted is not None and set(wanted) <= set(ran))
-
-    def warnings(self) -> list[str]:
-        lines = [
-            f"expected-failures file {self.expected_failures_file} lists {u['test']}, which is not a test of the suite"
-            for u in self.unknown_expected_failures
-        ]
-        lines += [
-            f"unsupported area {a!r} is not an area of the suite; nothing was skipped for it"
-            for a in self.unknown_areas
-        ]
-        return lines
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.profile,
-            "areas": list(PROFILES[self.profile]) if PROFILES[self.profile] else "all",
-            "unsupported_areas": dict(sorted(self.unsupported_areas.items())),
-            "deselected": self.deselected,
-        }
 
 
 def area_of(item: pytest.Item) -> str | None:

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 
-from conformance import reference
-from conformance.client import make_http
-from conformance.contract import Contract, SpecError
-from conformance.failures import HarnessError
-from conformance.settings import Settings
-from conformance.target import Target, name_from_url, preflight, start_embedded
+from conformance.contract.client import make_http
+from conformance.contract.document import Contract, SpecError
+from conformance.contract.failures import HarnessError
+from conformance.plugin.settings import Settings
+from conformance.targets import reference
+from conformance.targets.preflight import Target, name_from_url, preflight, start_embedded
 
 SESSION_KEY = "conformance_session"
 TEST_KEY = "conformance_test"

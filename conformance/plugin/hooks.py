@@ -3,8 +3,8 @@
 Registered through the ``pytest11`` entry point, so ``pytest --target-url=URL`` certifies a server and a
 plain ``pytest`` certifies the embedded reference. Harness errors (bad settings, target unreachable,
 fixture graphs missing) end the session with one line and exit code 6; they are never counted as the
-target's failures. A suite error inside a test is outcome "harness error" (exit codes: conformance/report.py);
-profiles, unsupported areas and expected failures are decided in conformance/expected.py.
+target's failures. A suite error inside a test is outcome "harness error" (exit codes: conformance/reports/results.py);
+profiles, unsupported areas and expected failures are decided in conformance/plugin/expected.py.
 """
 
 from __future__ import annotations
@@ -14,17 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from conformance import expected, reference, report
-from conformance.client import ApiClient
-from conformance.failures import ConformanceFailure, HarnessError
-from conformance.session import CertificationSession
-from conformance.settings import SettingsError, add_options, resolve
-from conformance.target import name_from_url
+from conformance.contract.client import ApiClient
+from conformance.contract.failures import ConformanceFailure, HarnessError
+from conformance.plugin import expected
+from conformance.plugin.outcomes import Recorder
+from conformance.plugin.session import CertificationSession
+from conformance.plugin.settings import SettingsError, add_options, resolve
+from conformance.reports.plan import AREAS
+from conformance.reports.results import Results
+from conformance.reports.write import write_reports
+from conformance.targets import reference
+from conformance.targets.preflight import name_from_url
 
 HARNESS_EXIT_CODE = 6
 SESSION = pytest.StashKey[CertificationSession]()
-RESULTS = pytest.StashKey[report.Results]()
-AREAS = ("threads", "thread-status", "thread-search", "thread-runs", "thread-state", "sdk", "properties")
+RESULTS = pytest.StashKey[Results]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,8 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
     session.planned_name = name
     folder = settings.conformance_report
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
-    config.stash[RESULTS] = report.Results(report_dir=report_dir)
-    recorder = report.Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
+    config.stash[RESULTS] = Results(report_dir=report_dir)
+    recorder = Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
     config.pluginmanager.register(recorder, "conformance-recorder")
     if report_dir is not None and not getattr(config.option, "xmlpath", None) and _runs_conformance(config):
         config.option.xmlpath = str(report_dir / "junit.xml")
@@ -75,7 +79,7 @@ def _is_conformance(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m, so a filtered-out listed test is not "unknown"
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Profile, unsupported areas and expected failures: see conformance/expected.py."""
+    """Profile, unsupported areas and expected failures: see conformance/plugin/expected.py."""
     cert = config.stash[SESSION]
     try:
         plan = expected.plan(config, items, cert.settings, cert.planned_name, AREAS)
@@ -147,7 +151,7 @@ def _write_reports(config: pytest.Config) -> None:
     if results.report_dir is None or (not results.tests and not results.harness_error):
         return
     try:
-        written = results.write(cert)
+        written = write_reports(results, cert)
     except OSError as exc:
         print(f"conformance: could not write the report: {exc}", file=sys.stderr)
         return

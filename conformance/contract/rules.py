@@ -1,4 +1,4 @@
-"""Rule ids and the sentences they enforce (spec/rules.yaml), and ``expect``, the one way tests assert.
+"""Rule ids and the sentences they enforce (spec/rules.yaml); the checks that name them are in checks.py.
 
 A rule id is stable across releases so that expected-failure files and reports can name it. Each rule
 points at the operation and the sentence of the guide or the OpenAPI document it comes from.
@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from conformance.client import Exchange
-from conformance.failures import ConformanceFailure
 from conformance.paths import spec_dir
 
 
@@ -30,18 +27,3 @@ def rule_text(rule: str) -> str:
     if entry is None:
         raise KeyError(f"unknown rule id {rule!r}: add it to spec/rules.yaml")
     return entry["text"]
-
-
-def expect(
-    condition: Any,
-    rule: str,
-    message: str,
-    *,
-    expected: Any = None,
-    actual: Any = None,
-    exchange: Exchange | None = None,
-) -> None:
-    """Fail with a ConformanceFailure naming ``rule`` unless ``condition`` holds."""
-    text = rule_text(rule)  # an unknown rule id is a bug in the suite even when the check passes
-    if not condition:
-        raise ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange, rule_text=text)

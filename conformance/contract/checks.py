@@ -1,0 +1,95 @@
+"""The checks tests make: ``expect`` for any condition, and one-line forms for the common shapes.
+
+Every check names a rule of spec/rules.yaml (an unknown id is a bug in the suite even when the check
+passes) and, when it fails, raises a ConformanceFailure with the rule's sentence, what was expected, what
+came back and the exchange, rendered as a curl line. The one-line forms say the same as the ``expect``
+call they stand for, so a scenario reads like the guide it follows:
+
+    expect_status(created, 200, rule="RUNS-CREATE")
+    expect_equal(run["status"], "success", rule="RUNS-GET", exchange=got)
+    expect_contains(thread["metadata"], sent, rule="THREADS-CREATE-FIELDS", exchange=created)
+    expect_ids(found, exactly=corpus.busy_ids, rule="SEARCH-STATUS", exchange=exchange)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from conformance.contract.client import Exchange
+from conformance.contract.failures import ConformanceFailure
+from conformance.contract.rules import rule_text
+
+
+def expect(
+    condition: Any,
+    rule: str,
+    message: str,
+    *,
+    expected: Any = None,
+    actual: Any = None,
+    exchange: Exchange | None = None,
+) -> None:
+    """Fail with a ConformanceFailure naming ``rule`` unless ``condition`` holds."""
+    text = rule_text(rule)  # an unknown rule id is a bug in the suite even when the check passes
+    if not condition:
+        raise ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange, rule_text=text)
+
+
+def expect_status(exchange: Exchange, status: int | Iterable[int], *, rule: str, message: str | None = None) -> None:
+    """The answer has ``status`` (or one of several)."""
+    wanted = (status,) if isinstance(status, int) else tuple(status)
+    shown = wanted[0] if len(wanted) == 1 else list(wanted)
+    expect(
+        exchange.status in wanted,
+        rule,
+        message or f"{exchange.method} {exchange.path}: answered {exchange.status}, not {shown}",
+        expected=shown,
+        actual=exchange.status,
+        exchange=exchange,
+    )
+
+
+def expect_equal(
+    actual: Any, expected: Any, *, rule: str, message: str | None = None, exchange: Exchange | None = None
+) -> None:
+    """``actual == expected``."""
+    where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
+    expect(
+        actual == expected,
+        rule,
+        message or f"{where}got {actual!r}, not {expected!r}",
+        expected=expected,
+        actual=actual,
+        exchange=exchange,
+    )
+
+
+def expect_contains(
+    container: Any, wanted: Any, *, rule: str, message: str | None = None, exchange: Exchange | None = None
+) -> None:
+    """A mapping holds every key of ``wanted`` with its value, or a collection holds the item ``wanted``."""
+    where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
+    if isinstance(wanted, Mapping):
+        holds = isinstance(container, Mapping) and all(k in container and container[k] == v for k, v in wanted.items())
+        default = f"{where}does not hold {dict(wanted)!r}"
+    else:
+        holds = isinstance(container, Iterable) and not isinstance(container, str | bytes) and wanted in container
+        default = f"{where}{wanted!r} is missing"
+    expect(holds, rule, message or default, expected=wanted, actual=container, exchange=exchange)
+
+
+def expect_ids(
+    found: Iterable[str],
+    *,
+    exactly: Iterable[str],
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+) -> None:
+    """The ids found are exactly ``exactly``: none missing, none extra (order ignored; see expect_equal)."""
+    got, want = sorted(set(found)), sorted(set(exactly))
+    where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
+    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    default = f"{where}not exactly the expected ids ({len(missing)} missing, {len(extra)} unexpected)"
+    expect(got == want, rule, message or default, expected=want, actual=got, exchange=exchange)

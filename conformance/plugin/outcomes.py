@@ -1,0 +1,139 @@
+"""Outcomes from pytest's own hooks: which operations each test exercised, the verdict line, the exit code.
+
+The Recorder is registered by the plugin as a pytest plugin object; what it sees goes into
+conformance.reports.results.Results, which the reports render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from conformance.reports.results import Results, secrets_of
+
+if TYPE_CHECKING:
+    from conformance.plugin.session import CertificationSession
+
+
+class Recorder:
+    """A pytest plugin object: which API operations each test exercised, warnings, and the exit code.
+
+    An operation counts for a test when the test made the request, or when a fixture it uses did (the
+    scenario fixtures walk a guide once and many tests check one step each, so "exercised" has to include
+    the fixture's requests, or most run tests would name no operation).
+
+    Requests are seen at httpx's transport, so those of every client count: the suite's own and the
+    official SDK's (the ``sdk`` area), which builds its own httpx client. Only requests to the target
+    are kept, and only their method and path: never a header, so never a secret. The transport is
+    restored when pytest unconfigures.
+    """
+
+    def __init__(self, cert: CertificationSession, results: Results, harness_exit_code: int) -> None:
+        self.cert = cert
+        self.results = results
+        self.harness_exit_code = harness_exit_code
+        self.stack: list[set[tuple[str, str]]] = []
+        self.fixture_ops: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        self.item_ops: dict[str, set[tuple[str, str]]] = {}
+        self.original_send: Any = None
+        self.patched: Any = None
+        self.exit_changed = False
+        results.secrets = secrets_of(cert.settings)
+
+    def _install(self) -> None:
+        if self.original_send is not None:
+            return
+        original = self.original_send = httpx.HTTPTransport.handle_request
+        recorder = self
+
+        def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+            if recorder.stack:
+                recorder._on_request(request)
+            return original(transport, request)
+
+        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        self.patched = handle_request
+
+    def pytest_unconfigure(self) -> None:
+        if self.original_send is not None and httpx.HTTPTransport.handle_request is self.patched:
+            httpx.HTTPTransport.handle_request = self.original_send  # type: ignore[method-assign]
+        self.stack.clear()  # if another wrapper sits on top of ours, ours now records nothing
+
+    def _on_request(self, request: httpx.Request) -> None:
+        target = self.cert.target
+        if target is None:
+            return
+        base = httpx.URL(target.url)
+        if (request.url.host, request.url.port) != (base.host, base.port):
+            return
+        path, prefix = request.url.path, base.path.rstrip("/")
+        if prefix and path.startswith(prefix):
+            path = path[len(prefix) :] or "/"
+        for sink in self.stack:
+            sink.add((request.method, path))
+
+    @contextlib.contextmanager
+    def _recording(self, sink: set[tuple[str, str]]) -> Iterator[None]:
+        self._install()
+        self.stack.append(sink)
+        try:
+            yield
+        finally:
+            if self.stack:
+                self.stack.pop()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+        with self._recording(self.fixture_ops.setdefault((fixturedef.argname, fixturedef.baseid), set())):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
+            return (yield)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        ops = set(self.item_ops.pop(item.nodeid, set()))
+        # The fixtures the test really got (a skipped test got none, though it names some).
+        names = set(getattr(item, "funcargs", None) or ())
+        for (argname, baseid), seen in self.fixture_ops.items():
+            if argname in names and item.nodeid.startswith(baseid):
+                ops |= seen
+        self.results.operations[item.nodeid] = ops
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        counts = self.results.counts()
+        if (
+            session.exitstatus == pytest.ExitCode.TESTS_FAILED
+            and counts["harness error"]
+            and not counts["failed"]
+            and not counts["stale"]
+        ):
+            session.exitstatus = self.harness_exit_code
+            self.exit_changed = True
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        plan = self.results.plan
+        for warning in plan.warnings() if plan else []:
+            terminalreporter.write_line(f"conformance: warning: {warning}", yellow=True)
+        if not self.results.tests:
+            return
+        verdict, why = self.results.judge()
+        profiles = ", ".join(f"{n}: {v['verdict']}" for n, v in self.results.profile_verdicts().items())
+        terminalreporter.write_line(f"conformance: verdict {verdict} ({why}); profiles {profiles}")
+        if self.exit_changed:
+            terminalreporter.write_line(
+                f"conformance: exit code {self.harness_exit_code}: the suite could not judge "
+                f"{self.results.counts()['harness error']} test(s); no conformance failure was found",
+                red=True,
+            )

@@ -1,0 +1,92 @@
+"""report.md: the certification as a markdown page, for a pull request or a CI summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix
+
+
+def _md(value: Any) -> str:
+    """A value for a markdown table cell or inline code: no pipes or newlines to break the layout."""
+    return str(value).replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    counts = data["counts"]
+    profile = data.get("profile") or {}
+    lines = [
+        f"# Conformance report: {_md(data['target']['name'])}",
+        "",
+        f"**Verdict: {data['verdict']}** ({_md(data.get('verdict_why', ''))})",
+        "",
+        f"- target: {_md(data['target']['url'])} "
+        f"({'embedded reference' if data['target']['embedded'] else 'external'})"
+        + (f", version {_md(data['target']['info']['version'])}" if data["target"]["info"].get("version") else ""),
+        f"- spec: langgraph-api OpenAPI {data['spec']['version']}, sha256 {data['spec'].get('sha256')}, "
+        f"errata {', '.join(data['spec']['errata'])}",
+        f"- suite: {data['suite']['name']} {data['suite']['version']}",
+        f"- profile: {profile.get('name')} (areas: {_areas_text(profile.get('areas'))})",
+        f"- unsupported areas: {_md(', '.join(profile.get('unsupported_areas') or {}) or 'none')}",
+        f"- expected failures: {_md(data['expected_failures_file'] or 'none')}",
+        "",
+        "| profile | areas | verdict | why |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| {name} | {_areas_text(v['areas'])} | **{v['verdict']}** | {_md(v.get('why', ''))} |"
+            for name, v in (data.get("verdicts") or {}).items()
+        ],
+        "",
+        "| outcome | tests |",
+        "| --- | ---: |",
+        *[f"| {name} | {count} |" for name, count in counts.items()],
+        "",
+    ]
+    if data["harness_error"]:
+        lines += ["## Harness error", "", f"    {data['harness_error']}", ""]
+    unknown = data.get("unknown_expected_failures") or []
+    if unknown or data.get("unknown_unsupported_areas"):
+        lines += ["## Warnings", ""]
+        lines += [f"- expected failure names no test of the suite: `{_md(u['test'])}`" for u in unknown]
+        lines += [f"- unknown unsupported area: `{_md(a)}`" for a in data.get("unknown_unsupported_areas") or []]
+        lines.append("")
+    header = "| " + " | ".join(OUTCOMES) + " |"
+    rule = " ---: |" * len(OUTCOMES)
+    areas = area_matrix(data["tests"])
+    if areas:
+        lines += ["## By area", "", "| area " + header, "| --- |" + rule]
+        lines += [f"| {_md(area)} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for area, c in areas.items()]
+        lines.append("")
+    ops = operation_matrix(data["tests"])
+    if ops:
+        lines += [
+            "## By operation",
+            "",
+            "Each test counts once for every operation it exercised (its own requests and its fixtures').",
+            "",
+            "| operation " + header,
+            "| --- |" + rule,
+        ]
+        lines += [f"| `{_md(op)}` | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for op, c in ops.items()]
+        lines.append("")
+    problems = [t for t in data["tests"] if t["outcome"] != "passed"]
+    if problems:
+        lines += ["## Not passed", ""]
+        for test in problems:
+            detail = test.get("detail") or {}
+            lines.append(f"### `{_md(test['id'])}`: {test['outcome']}")
+            lines.append("")
+            if detail.get("rule"):
+                lines.append(f"- rule **{_md(detail['rule'])}**: {_md(detail.get('rule_text') or '')}")
+            lines.append(f"- {_md(detail.get('message', ''))}")
+            for key in ("expected", "actual", "exchange", "exception", "listed_rule"):
+                if detail.get(key):
+                    lines.append(f"- {key.replace('_', ' ')}: `{_md(detail[key])}`")
+            if detail.get("reproduce"):
+                lines += ["", "```", detail["reproduce"].replace("```", "'''"), "```"]
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _areas_text(areas: Any) -> str:
+    return ", ".join(areas) if isinstance(areas, list) else str(areas or "all")

@@ -1,0 +1,31 @@
+"""Write one certification's report folder: results.json, report.md and report.html (junit.xml is pytest's).
+
+Every file is rendered from the same results data (conformance.reports.results), and every string passes
+through the secrets scrubber before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from conformance.reports import html, markdown
+from conformance.reports.results import Results
+
+if TYPE_CHECKING:
+    from conformance.plugin.session import CertificationSession
+
+
+def write_reports(results: Results, cert: CertificationSession) -> list[Path]:
+    """The files written, in the order a reader wants them."""
+    assert results.report_dir is not None
+    results.report_dir.mkdir(parents=True, exist_ok=True)
+    data = results.as_dict(cert)
+    json_path = results.report_dir / "results.json"
+    json_path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    md_path = results.report_dir / "report.md"
+    md_path.write_text(results.scrub(markdown.render_markdown(data)), encoding="utf-8")
+    html_path = results.report_dir / "report.html"
+    html_path.write_text(results.scrub(html.render(data)), encoding="utf-8")
+    return [json_path, md_path, html_path]
