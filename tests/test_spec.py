@@ -76,7 +76,7 @@ def test_fixture_graph_facts_match_the_graphs():
         for t in node.targets
         if isinstance(t, ast.Name) and t.id.isupper()
     }
-    for name in ("ECHO_PREFIX", "INTERRUPT_QUESTION", "FAILURE_MESSAGE"):
+    for name in ("ECHO_PREFIX", "INTERRUPT_QUESTION", "FAILURE_MESSAGE", "STEP_NODES", "CUSTOM_EVENTS"):
         assert constants[name] == getattr(graphs, name), name
     config = json.loads((GRAPHS_DIR / "langgraph.json").read_text())
     assert tuple(config["graphs"]) == graphs.GRAPHS

@@ -10,22 +10,31 @@ the state schema (seen on Aegra 0.6.0: "name 'Annotated' is not defined").
 """
 
 import asyncio
+import json
+import operator
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt as interrupt_now
 
 ECHO_PREFIX = "echo: "
 INTERRUPT_QUESTION = {"question": "approve?"}
 FAILURE_MESSAGE = "conformance fixture failure"
+STEP_NODES = ("first", "second")
+CUSTOM_EVENTS = ({"custom": 1}, {"custom": 2})
 
 
 class State(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     seconds: float
     answer: Any
+    seen: Any
+    steps: Annotated[list[str], operator.add]
 
 
 def _echo(state: State) -> dict:
@@ -75,3 +84,48 @@ async def _sleep(state: State) -> dict:
 
 # slow: sleeps for input["seconds"], then echoes; keeps a thread busy on demand.
 slow = _build(("sleep", _sleep)).compile()
+
+
+def _json_safe(mapping: Any) -> dict:
+    """The JSON-serialisable entries of ``mapping``, without the runtime's private ("__...") keys."""
+    safe = {}
+    for key, value in dict(mapping or {}).items():
+        if str(key).startswith("__"):
+            continue
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        safe[str(key)] = value
+    return safe
+
+
+def _see(state: State, config: RunnableConfig, runtime: Runtime) -> dict:
+    seen = {"configurable": _json_safe(config.get("configurable")), "context": _json_safe(runtime.context)}
+    return {"seen": seen, **_echo(state)}
+
+
+# configured: records the config.configurable and the context the run was given in state["seen"], then echoes.
+configured = _build(("see", _see)).compile()
+
+
+def _step(name: str):
+    def step(state: State) -> dict:
+        return {"steps": [name], "messages": [AIMessage(content=f"{ECHO_PREFIX}{name}")]}
+
+    return step
+
+
+# steps: two named nodes, "first" then "second", each appending its name to state["steps"].
+steps = _build(*((name, _step(name)) for name in STEP_NODES)).compile()
+
+
+def _write(state: State) -> dict:
+    writer = get_stream_writer()
+    for event in CUSTOM_EVENTS:
+        writer(dict(event))
+    return _echo(state)
+
+
+# custom: writes CUSTOM_EVENTS with its stream writer (stream_mode "custom"), then echoes.
+custom = _build(("write", _write)).compile()
