@@ -1,4 +1,10 @@
-"""Where the suite's own files live, in a checkout and in an installed copy."""
+"""Where the suite's own files live, in a checkout and in an installed copy.
+
+The repository keeps one copy of each: ``spec/`` and the implementations' expected failures under
+``reports/`` at the top. The package reaches them through two links, ``conformance/spec`` and
+``conformance/baselines``, which the wheel build follows, so an installed suite carries the same bytes
+(tests/test_packaging.py proves it on a built wheel).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,22 @@ REPO_DIR = PACKAGE_DIR.parent
 GRAPHS_DIR = PACKAGE_DIR / "graphs"
 
 
+SPEC_DIR = PACKAGE_DIR / "spec"
+BASELINES_DIR = PACKAGE_DIR / "baselines"
+
+
+class PackageDataError(FileNotFoundError):
+    """The suite's own data (the vendored spec, rules, errata) is missing: a broken install."""
+
+
 def spec_dir() -> Path:
-    """spec/ at the top of the checkout (the suite is installed editable, or run from the checkout)."""
-    candidate = REPO_DIR / "spec"
-    if not candidate.is_dir():
-        raise FileNotFoundError(f"spec/ not found beside the package at {candidate}; pass --spec")
-    return candidate
+    """The vendored spec, errata and rules: spec/ of the checkout, or the copy inside the installed package."""
+    if not (SPEC_DIR / "openapi.yaml").is_file():
+        raise PackageDataError(
+            f"the suite's data is missing: {SPEC_DIR / 'openapi.yaml'} not found "
+            "(a wheel built without its package data?); reinstall the suite, or pass --spec, --errata"
+        )
+    return SPEC_DIR
 
 
 def reports_dir() -> Path:

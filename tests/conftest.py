@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.targets import reference
-from tests import faults
+from tests import faultkit
 
 
 @pytest.fixture(scope="session")
@@ -15,5 +15,5 @@ def reference_url():
     try:
         yield running.url
     finally:
-        faults.HANG.set()
+        faultkit.HANG.set()
         running.stop()

@@ -7,7 +7,22 @@ rule id and its sentence, what was expected, what arrived, and the HTTP exchange
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
+
+# What varies from run to run in a failure message: ids, timestamps, numbers. An expected failure's
+# evidence is compared with these replaced, so it identifies the failure, not the run.
+_VOLATILE = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"  # uuids
+    r"|\b[0-9a-f]{16,}\b"  # hex ids (session tags)
+    r"|\d{4}-\d\d-\d\dT[0-9:.+Z-]+"  # timestamps
+    r"|\d+(?:\.\d+)?"  # numbers
+)
+
+
+def message_signature(message: str) -> str:
+    """``message`` with what varies between runs replaced by ``#``, whitespace folded."""
+    return " ".join(_VOLATILE.sub("#", message or "").split())
 
 
 class Evidence(Protocol):
@@ -61,9 +76,15 @@ class ConformanceFailure(AssertionError):
             lines.append(f"  reproduce: {self.exchange.curl()}")
         return "\n".join(lines)
 
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of the exchange that proved the failure (0: no answer), if there is one."""
+        return getattr(self.exchange, "status", None)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
+            "status": self.status,
             "rule_text": self.rule_text,
             "message": self.message,
             "expected": _short(self.expected) if self.expected is not None else None,

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.contract.failures import ConformanceFailure
-from conformance.paths import PACKAGE_DIR, REPO_DIR, display_path
+from conformance.contract.failures import ConformanceFailure, message_signature
+from conformance.paths import BASELINES_DIR, PACKAGE_DIR, display_path
 from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
 
 SUITE_DIR = PACKAGE_DIR / "tests"
@@ -37,6 +37,18 @@ class ExpectedFailure:
     reason: str
     rule: str | None = None
     link: str | None = None
+    status: int | None = None  # evidence: the HTTP status the failure showed
+    message: str | None = None  # evidence: a fragment of the failure's message signature
+
+    def identifies(self, failure: ConformanceFailure) -> str | None:
+        """None when ``failure`` is the failure this entry names; otherwise how it differs."""
+        if self.rule and failure.rule != self.rule:
+            return f"rule {failure.rule}, not the listed {self.rule}"
+        if self.status is not None and failure.status is not None and failure.status != self.status:
+            return f"status {failure.status}, not the listed {self.status}"
+        if self.message and message_signature(self.message) not in message_signature(failure.message):
+            return f"message {failure.message!r} does not contain the listed {self.message!r}"
+        return None
 
     def matches(self, nodeid: str) -> bool:
         return nodeid == self.test or nodeid.endswith("/" + self.test)
@@ -75,8 +87,20 @@ def load_file(path: Path) -> ExpectedFile:
     for raw in data.get("expected_failures", []) or []:
         if not isinstance(raw, dict) or not raw.get("test") or not raw.get("reason"):
             raise ExpectedFailuresError(f"{path}: every entry needs 'test' and 'reason', got {raw!r}")
+        evidence = raw.get("evidence") or {}
+        if not isinstance(evidence, dict) or not set(evidence) <= {"status", "message"}:
+            raise ExpectedFailuresError(f"{path}: {raw['test']}: evidence holds only 'status' and 'message'")
+        if evidence.get("status") is not None and not isinstance(evidence["status"], int):
+            raise ExpectedFailuresError(f"{path}: {raw['test']}: evidence status must be a number")
         result.entries.append(
-            ExpectedFailure(test=raw["test"], reason=raw["reason"], rule=raw.get("rule"), link=raw.get("link"))
+            ExpectedFailure(
+                test=raw["test"],
+                reason=raw["reason"],
+                rule=raw.get("rule"),
+                link=raw.get("link"),
+                status=evidence.get("status"),
+                message=evidence.get("message"),
+            )
         )
     for raw in data.get("unsupported_areas", []) or []:
         if isinstance(raw, str) and raw.strip():
@@ -94,7 +118,7 @@ def load(path: Path) -> list[ExpectedFailure]:
 
 def default_for(target_name: str) -> Path | None:
     """The committed expected-failures file of a known implementation, if there is one."""
-    candidate = REPO_DIR / "reports" / target_name / "expected-failures.yaml"
+    candidate = BASELINES_DIR / target_name / "expected-failures.yaml"
     return candidate if candidate.exists() else None
 
 
@@ -134,6 +158,16 @@ def plan(
     present_areas = {area_of(i) for i in conformance_items}
     result.unknown_areas = sorted(a for a in result.unsupported_areas if a not in present_areas | set(known_areas))
     result.unknown_expected_failures = _unknown(loaded.entries, conformance_items)
+    if result.unknown_expected_failures:
+        names = ", ".join(u["test"] for u in result.unknown_expected_failures)
+        raise ExpectedFailuresError(
+            f"expected-failures file {display_path(file)} names tests the suite does not have: {names}"
+        )
+    if result.unknown_areas:
+        raise PlanError(
+            f"unsupported areas {', '.join(result.unknown_areas)} are not areas of the suite "
+            f"(areas: {', '.join(known_areas)})"
+        )
 
     kept, dropped = [], []
     for item in items:
@@ -151,7 +185,7 @@ def plan(
             continue
         for entry in loaded.entries:
             if entry.matches(item.nodeid):
-                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule))
+                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule, entry=entry))
                 item.add_marker(
                     pytest.mark.xfail(
                         reason=f"expected failure: {entry.reason}",
@@ -178,3 +212,35 @@ def _unknown(entries: list[ExpectedFailure], items: list[pytest.Item]) -> list[d
         if module_collected or not any((folder / entry.module).exists() for folder in folders):
             unknown.append({"test": entry.test, "rule": entry.rule, "reason": entry.reason})
     return unknown
+
+
+# ------------------------------------------------------------------------- capabilities the server declares
+
+# /info ``flags`` that switch a whole API area off, the areas they cover, and the operations of the
+# property layer that belong to them (by path). A server that says ``"crons": false`` is taken at its word:
+# those tests are *unsupported (declared by the server)*, never passed and never a hundred failures.
+DECLARED_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "crons": (("crons",), ("/runs/crons", "/threads/{thread_id}/runs/crons")),
+}
+
+
+def declared_unsupported(info: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """flag -> (why, areas, operation paths) for every capability the target's /info declares off."""
+    flags = info.get("flags") if isinstance(info, dict) else None
+    found = {}
+    for flag, (areas, paths) in DECLARED_FLAGS.items():
+        if isinstance(flags, dict) and flags.get(flag) is False:
+            found[flag] = (f"declared by the server: /info flags.{flag} is false", areas, paths)
+    return found
+
+
+def apply_declared(items: list[pytest.Item], info: dict[str, Any], plan: Plan) -> None:
+    """Mark the tests of capabilities the server declares off as unsupported, with the flag as evidence."""
+    for why, areas, paths in declared_unsupported(info).values():
+        for area in areas:
+            plan.unsupported_areas.setdefault(area, why)
+        for item in items:
+            operation = getattr(getattr(item, "callspec", None), "params", {}).get("operation", "")
+            by_path = area_of(item) == "properties" and any(operation.split(" ", 1)[-1].startswith(p) for p in paths)
+            if area_of(item) in areas or by_path:
+                item.add_marker(pytest.mark.skip(reason=f"unsupported: {why}"))

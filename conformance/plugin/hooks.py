@@ -16,6 +16,7 @@ import pytest
 
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
+from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected
 from conformance.plugin.outcomes import Recorder
 from conformance.plugin.session import CertificationSession
@@ -53,8 +54,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS] = Results(report_dir=report_dir)
     recorder = Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
     config.pluginmanager.register(recorder, "conformance-recorder")
-    if report_dir is not None and not getattr(config.option, "xmlpath", None) and _runs_conformance(config):
-        config.option.xmlpath = str(report_dir / "junit.xml")
+    if not _runs_conformance(config):
+        return
+    if not settings.spec:
+        try:
+            spec_dir()
+        except PackageDataError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+    if report_dir is not None:
+        _check_writable(report_dir)
+        if not getattr(config.option, "xmlpath", None):
+            config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def _check_writable(folder: Path) -> None:
+    """Before any test runs: a report folder that cannot be written is bad input, not a late surprise."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".conformance-write-check"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise pytest.UsageError(f"conformance: the report folder {folder} cannot be written ({reason})") from None
 
 
 def _runs_conformance(config: pytest.Config) -> bool:
@@ -108,6 +130,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _write_reports(config)
         pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
+    plan = config.stash[RESULTS].plan
+    if plan is not None:
+        expected.apply_declared(session.items, target.info, plan)
+        for flag, (why, _, _) in expected.declared_unsupported(target.info).items():
+            log(f"area of flag {flag!r} is unsupported ({why})")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -116,16 +143,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     excinfo = call.excinfo
     failure = excinfo.value if excinfo is not None and isinstance(excinfo.value, ConformanceFailure) else None
     marker = item.get_closest_marker("expected_failure")
-    if (
-        failure is not None
-        and marker is not None
-        and marker.kwargs.get("rule")
-        and failure.rule != marker.kwargs["rule"]
-        and getattr(rep, "wasxfail", None) is not None
-    ):
-        # Listed for one rule, failing for another: that is a new failure, not the known one.
-        del rep.wasxfail
-        rep.outcome = "failed"
+    entry = marker.kwargs.get("entry") if marker is not None else None
+    if failure is not None and entry is not None and getattr(rep, "wasxfail", None) is not None:
+        differs = entry.identifies(failure)
+        if differs:
+            # Listed for one failure, failing with another: that is a new failure, not the known one.
+            del rep.wasxfail
+            rep.outcome = "failed"
+            failure.message += f" [not the listed expected failure: {differs}]"
     if failure is not None and rep.outcome == "failed":
         rep.longrepr = item.config.stash[RESULTS].scrub(f"{failure.render()}\n  test: {item.nodeid}")
     if _is_conformance(item):

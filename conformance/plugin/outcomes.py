@@ -129,8 +129,13 @@ class Recorder:
         if not self.results.tests:
             return
         verdict, why = self.results.judge()
-        profiles = ", ".join(f"{n}: {v['verdict']}" for n, v in self.results.profile_verdicts().items())
-        terminalreporter.write_line(f"conformance: verdict {verdict} ({why}); profiles {profiles}")
+        gate = self.results.gate()
+        profiles = ", ".join(
+            f"{n}: {v['verdict']}" + (f" ({v['passed']} of {v['total']})" if "total" in v else "")
+            for n, v in self.results.profile_verdicts().items()
+        )
+        terminalreporter.write_line(f"conformance: certification {verdict} ({why}); profiles {profiles}")
+        terminalreporter.write_line(f"conformance: gate {gate['verdict']} ({gate['why']})")
         if self.exit_changed:
             terminalreporter.write_line(
                 f"conformance: exit code {self.harness_exit_code}: the suite could not judge "

@@ -17,6 +17,7 @@ import httpx
 from conformance.contract.client import make_http
 from conformance.contract.document import Contract, SpecError
 from conformance.contract.failures import HarnessError
+from conformance.paths import PackageDataError
 from conformance.plugin.settings import Settings
 from conformance.targets import reference
 from conformance.targets.preflight import Target, name_from_url, preflight, start_embedded
@@ -50,7 +51,7 @@ class CertificationSession:
             errata = Path(self.settings.errata) if self.settings.errata else None
             try:
                 self.contract = Contract.load(spec, errata)
-            except SpecError as exc:
+            except (SpecError, PackageDataError) as exc:
                 raise HarnessError(str(exc)) from None
         return self.contract
 

@@ -39,6 +39,7 @@ from conformance.contract.document import Contract
 from conformance.contract.failures import ConformanceFailure
 from conformance.contract.rules import rule_text
 from conformance.plugin.settings import SettingsError
+from conformance.properties import canonical
 from conformance.properties.world import READ_ONLY, VICTIM_OPS, World
 
 # requests' defaults and schemathesis' random case id: httpx sends its own defaults, and a random header
@@ -82,6 +83,7 @@ CHECKS: dict[str, tuple[bool, str]] = {
 }
 # When an operation breaks several rules, the test fails with the first of these (stable across seeds).
 RULE_ORDER = (
+    "OPERATION-AVAILABLE",
     "HTTP-TRANSPORT",
     "HTTP-TIMEOUT",
     "PROPERTY-SERVER-ERROR",
@@ -530,6 +532,7 @@ class OperationRun:
     streams_cut: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
     seconds: float = 0.0
+    canonical: str = "not sent"  # the canonical request's answer (conformance/properties/canonical.py)
 
     def add(self, findings: list[Finding]) -> None:
         for rule in {f.rule for f in findings}:
@@ -596,6 +599,7 @@ class OperationRun:
             "first_answers": {str(k): v for k, v in sorted(self.examples.items())},
             "skipped": dict(self.skipped),
             "streams_cut_short": self.streams_cut,
+            "canonical_request": self.canonical,
             "requests_sha256": self.digest.hexdigest(),
             "conformance": {r: self.counts[r] for r in self.conformance_rules()},
             "advisory": {r: self.counts[r] for r in self.advisory_rules()},
@@ -626,6 +630,7 @@ class Layer:
     secret_headers: tuple[str, ...]
     tagged: set[str]
     parallel: set[str]
+    graph_assistants: dict[str, str] = field(default_factory=dict)  # fixture graph -> its default assistant
     runs: dict[str, OperationRun] = field(default_factory=dict)
 
     @classmethod
@@ -633,7 +638,17 @@ class Layer:
         schema = build_schema(contract, plan, cert.target.url)
         world = World.open(cert)
         parallel = {key for key in contract.operations if key.startswith("GET ") or key in (*VICTIM_OPS, *LISTENING)}
-        return cls(contract, plan, schema, world, cert.http, cert.secret_headers, tagged_operations(contract), parallel)
+        return cls(
+            contract,
+            plan,
+            schema,
+            world,
+            cert.http,
+            cert.secret_headers,
+            tagged_operations(contract),
+            parallel,
+            dict(cert.target.assistants),
+        )
 
     def run(self, label: str) -> OperationRun:
         """Generate every case of ``label``, send them, and judge the answers in case order.
@@ -676,8 +691,54 @@ class Layer:
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+        self._canonical(record, label)
         record.seconds = time.monotonic() - started
         return record
+
+    def _canonical(self, record: OperationRun, label: str) -> None:
+        """Send the operation's canonical request; anything but a documented 2xx fails OPERATION-AVAILABLE."""
+        method, path = label.split(" ", 1)
+        wanted = canonical.documented_success(self.contract.document["paths"][path][method.lower()])
+        build = canonical.CANONICAL.get(label)
+        if not wanted or build is None:
+            record.canonical = "not checked: the document lists no 2xx" if build else "no canonical request"
+            return
+        try:
+            request = build(self.world, self.graph_assistants)
+        except KeyError as exc:
+            record.canonical = f"not sent: the session could not make its {exc.args[0]}"
+            return
+        try:
+            exchange = canonical.send(self.http, request, self.secret_headers)
+        except httpx.HTTPError as exc:
+            record.canonical = f"no answer ({type(exc).__name__})"
+            exchange = Exchange(
+                request.method,
+                str(self.http.base_url) + request.path,
+                request.path,
+                request.json,
+                0,
+                "",
+                f"({type(exc).__name__})",
+                0.0,
+                self.secret_headers,
+            )
+        else:
+            record.canonical = exchange.summary()
+        if exchange.status in wanted:
+            return
+        shown = wanted[0] if len(wanted) == 1 else wanted
+        finding = Finding(
+            canonical.RULE,
+            True,
+            f"{label}: a valid request on the session's own resources answered {exchange.status or 'nothing'}, "
+            f"not {shown}",
+            shown,
+            f"{exchange.status}: {exchange.body_excerpt(160) or '(empty body)'}",
+            exchange,
+            "canonical request",
+        )
+        record.add([finding])
 
     def _judge(self, record: OperationRun, case: Any, sent: Sent, label: str) -> None:
         record.cases += 1

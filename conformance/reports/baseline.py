@@ -2,7 +2,9 @@
 
 An implementer who cannot fix everything at once certifies once, commits the baseline, and from then on
 the run is green today and red on any change: a new failure fails, and a listed failure that starts
-passing fails as stale. Each entry keeps the rule and a one-line reason taken from the evidence.
+passing fails as stale. Each entry keeps the rule, the evidence that identifies the failure (its HTTP
+status and the stable part of its message), and a one-line reason; the same test failing another way is
+a new failure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from conformance.contract.failures import message_signature
 
 NOT_PASSING = ("failed", "expected failure", "stale")
 
@@ -30,6 +34,18 @@ def _reason(detail: dict[str, Any]) -> str:
     return text if len(text) <= 240 else text[:237] + "..."
 
 
+def _evidence(detail: dict[str, Any]) -> dict[str, Any]:
+    """What identifies the failure: its status and the stable part of its message (ids and numbers out)."""
+    evidence: dict[str, Any] = {}
+    if isinstance(detail.get("status"), int):
+        evidence["status"] = detail["status"]
+    signature = message_signature(detail.get("message") or "")
+    signature = signature.split(" [not the listed expected failure:")[0]
+    if signature:
+        evidence["message"] = signature if len(signature) <= 100 else signature[:100].rsplit(" ", 1)[0]
+    return evidence
+
+
 def baseline(results: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """Entries for every failing test; a reason already written by hand for the same test is kept."""
     kept = {e["test"]: e for e in (previous or {}).get("expected_failures", []) or []}
@@ -42,6 +58,9 @@ def baseline(results: dict[str, Any], previous: dict[str, Any] | None = None) ->
         entry = {"test": short}
         if detail.get("rule"):
             entry["rule"] = detail["rule"]
+        evidence = _evidence(detail)
+        if evidence:
+            entry["evidence"] = evidence
         entry["reason"] = kept.get(short, {}).get("reason") or _reason(detail)
         entries.append(entry)
     return {"implementation": results["target"]["name"], "expected_failures": entries}

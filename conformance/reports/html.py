@@ -24,13 +24,16 @@ COLOURS = {
 }
 VERDICT_COLOURS = {
     "conforms": "#1a7f37",
-    "conforms partially": "#9a6700",
-    "conforms with known deviations": "#9a6700",
-    "fails": "#cf222e",
+    "conforms where supported": "#9a6700",
+    "does not conform": "#cf222e",
     "not certified (harness error)": "#bc4c00",
     "not evaluated": "#6e7781",
+    "pass": "#1a7f37",
+    "fail": "#cf222e",
+    "error": "#bc4c00",
 }
 PROBLEMS = ("failed", "stale", "harness error")
+STATE_ORDER = (*PROBLEMS, "expected failure", "unsupported", "passed")
 
 CSS = """
 *{box-sizing:border-box}
@@ -89,9 +92,8 @@ def _matrix(title: str, rows: dict[str, dict[str, int]], first: str, note: str =
     head = "".join(f"<th>{_e(o)}</th>" for o in OUTCOMES)
     body = []
     for name, counts in rows.items():
-        state = next((o for o in PROBLEMS if counts.get(o)), None) or (
-            "passed" if counts.get("passed") else next((o for o in OUTCOMES if counts.get(o)), "passed")
-        )
+        # The worst outcome present: a row with a known deviation is never shown as passed.
+        state = next((o for o in STATE_ORDER if counts.get(o)), "passed")
         label = f"<code>{_e(name)}</code>" if code else _e(name)
         body.append(f"<tr><td>{label}</td><td>{_badge(state)}</td>{_counts_row(counts)}</tr>")
     note_html = f'<p class="muted">{_e(note)}</p>' if note else ""
@@ -137,15 +139,19 @@ def _profiles(data: dict[str, Any]) -> str:
     rows = []
     for name, v in (data.get("verdicts") or {}).items():
         areas = v.get("areas")
+        gate = (v.get("gate") or {}).get("verdict", "—")
         rows.append(
             f"<tr><td><b>{_e(name)}</b></td><td>{_e(', '.join(areas) if isinstance(areas, list) else 'all')}</td>"
-            f"<td>{_badge(v.get('verdict', ''))}</td><td>{_e(v.get('why', ''))}</td></tr>"
+            f"<td>{_badge(v.get('verdict', ''), VERDICT_COLOURS.get(v.get('verdict', '')))}</td>"
+            f"<td>{_e(_ratio(v))}</td>"
+            f"<td>{_badge(gate, VERDICT_COLOURS.get(gate))}</td>"
+            f"<td>{_e(v.get('why', ''))}</td></tr>"
         )
     if not rows:
         return ""
     return (
-        "<h2>Verdict per profile</h2><table><thead><tr><th>profile</th><th>areas</th><th>verdict</th>"
-        f"<th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<h2>Per profile</h2><table><thead><tr><th>profile</th><th>areas</th><th>certification</th>"
+        f"<th>passed</th><th>gate</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -225,12 +231,15 @@ def render(data: dict[str, Any]) -> str:
     known = [t for t in tests if t["outcome"] == "expected failure"]
     unsupported = [t for t in tests if t["outcome"] == "unsupported"]
     why = data.get("verdict_why", "")
+    gate = data.get("gate") or {}
+    gate_colour = VERDICT_COLOURS.get(gate.get("verdict", ""), "#57606a")
     title = f"Conformance report: {data['target']['name']}"
     sections = "\n".join(
         [
             _warnings(data),
             _facts(data),
             _profiles(data),
+            _areas(data),
             _matrix("By area", area_matrix(tests), "area"),
             _matrix(
                 "By operation",
@@ -258,8 +267,10 @@ def render(data: dict[str, Any]) -> str:
 <body>
 <main>
 <h1>{_e(title)}</h1>
-<p><span class="verdict" style="background:{colour}">{_e(verdict)}</span>
+<p>certification <span class="verdict" style="background:{colour}">{_e(verdict)}</span>
 <span class="why">{_e(why)}</span></p>
+<p>gate <span class="verdict" style="background:{gate_colour}">{_e(gate.get("verdict", "?"))}</span>
+<span class="why">{_e(gate.get("why", ""))} (the exit code is the gate's)</span></p>
 <p>{summary}</p>
 {sections}
 <footer>Written by {_e(suite)}. Secrets are never written
@@ -268,3 +279,24 @@ to this report; reproductions show them as &lt;redacted&gt;.</footer>
 </body>
 </html>
 """
+
+
+def _ratio(entry: dict[str, Any] | None) -> str:
+    if not entry or "total" not in entry:
+        return "—"
+    return f"{entry['passed']}/{entry['total']}"
+
+
+def _areas(data: dict[str, Any]) -> str:
+    """Each area's certification: a deviation, known or not, is never shown as passed."""
+    rows = [
+        f"<tr><td>{_e(area)}</td><td>{_badge(v.get('verdict', ''), VERDICT_COLOURS.get(v.get('verdict', '')))}</td>"
+        f"<td>{_e(_ratio(v))}</td><td>{_e(v.get('why', ''))}</td></tr>"
+        for area, v in (data.get("areas") or {}).items()
+    ]
+    if not rows:
+        return ""
+    return (
+        "<h2>Certification per area</h2><table><thead><tr><th>area</th><th>certification</th><th>passed</th>"
+        f"<th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )

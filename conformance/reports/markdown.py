@@ -18,7 +18,10 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines = [
         f"# Conformance report: {_md(data['target']['name'])}",
         "",
-        f"**Verdict: {data['verdict']}** ({_md(data.get('verdict_why', ''))})",
+        f"**Certification: {data['verdict']}** ({_md(data.get('verdict_why', ''))})",
+        "",
+        f"**Gate: {_gate(data)['verdict']}** ({_md(_gate(data).get('why', ''))}): the exit code is the gate's;"
+        " it passes when nothing failed beyond the listed expected failures and none is stale.",
         "",
         f"- target: {_md(data['target']['url'])} "
         f"({'embedded reference' if data['target']['embedded'] else 'external'})"
@@ -30,10 +33,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- unsupported areas: {_md(', '.join(profile.get('unsupported_areas') or {}) or 'none')}",
         f"- expected failures: {_md(data['expected_failures_file'] or 'none')}",
         "",
-        "| profile | areas | verdict | why |",
-        "| --- | --- | --- | --- |",
+        "| profile | areas | certification | passed | gate | why |",
+        "| --- | --- | --- | ---: | --- | --- |",
         *[
-            f"| {name} | {_areas_text(v['areas'])} | **{v['verdict']}** | {_md(v.get('why', ''))} |"
+            f"| {name} | {_areas_text(v['areas'])} | **{v['verdict']}** | {_ratio(v)} | "
+            f"{(v.get('gate') or {}).get('verdict', '—')} | {_md(v.get('why', ''))} |"
             for name, v in (data.get("verdicts") or {}).items()
         ],
         "",
@@ -53,9 +57,15 @@ def render_markdown(data: dict[str, Any]) -> str:
     header = "| " + " | ".join(OUTCOMES) + " |"
     rule = " ---: |" * len(OUTCOMES)
     areas = area_matrix(data["tests"])
+    verdicts = data.get("areas") or {}
     if areas:
-        lines += ["## By area", "", "| area " + header, "| --- |" + rule]
-        lines += [f"| {_md(area)} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |" for area, c in areas.items()]
+        lines += ["## By area", "", "| area | certification | passed " + header, "| --- | --- | ---: |" + rule]
+        lines += [
+            f"| {_md(area)} | {(verdicts.get(area) or {}).get('verdict', '?')} | {_ratio(verdicts.get(area))} | "
+            + " | ".join(str(c[o]) for o in OUTCOMES)
+            + " |"
+            for area, c in areas.items()
+        ]
         lines.append("")
     ops = operation_matrix(data["tests"])
     if ops:
@@ -90,3 +100,14 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def _areas_text(areas: Any) -> str:
     return ", ".join(areas) if isinstance(areas, list) else str(areas or "all")
+
+
+def _ratio(entry: dict[str, Any] | None) -> str:
+    """ "N/M" passed, or a dash where nothing was evaluated."""
+    if not entry or "total" not in entry:
+        return "—"
+    return f"{entry['passed']}/{entry['total']}"
+
+
+def _gate(data: dict[str, Any]) -> dict[str, Any]:
+    return data.get("gate") or {"verdict": "?", "why": ""}

@@ -103,12 +103,23 @@ def _test_cell(test: dict[str, Any] | None) -> str:
 
 
 def _area_cell(tests: list[dict[str, Any]]) -> str:
+    """ "31/34 ⚠️ 3": passed of run, then every outcome that is not a pass (a deviation never reads as passed)."""
     if not tests:
         return "—"
     counts = dict.fromkeys(OUTCOMES, 0)
     for test in tests:
         counts[test["outcome"]] += 1
-    return " ".join(f"{SYMBOLS[o]} {counts[o]}" for o in OUTCOMES if counts[o])
+    rest = " ".join(f"{SYMBOLS[o]} {counts[o]}" for o in OUTCOMES if counts[o] and o != "passed")
+    return f"{counts['passed']}/{len(tests)}" + (f" {rest}" if rest else " ✅")
+
+
+def _score(verdict: dict[str, Any] | None) -> str:
+    """A profile's score, "123/141 (87%)", or what stands in for one."""
+    if not verdict or "total" not in verdict:
+        return _cell((verdict or {}).get("verdict", "?"))
+    total = verdict["total"]
+    percent = f" ({100 * verdict['passed'] // total}%)" if total else ""
+    return f"{verdict['passed']}/{total}{percent}"
 
 
 def render(implementations: list[Implementation]) -> str:
@@ -128,10 +139,14 @@ def render(implementations: list[Implementation]) -> str:
     lines += [
         "## Implementations",
         "",
-        "| implementation | version (/info) | profile | verdict | core | full | "
+        "The **certification** says how far an implementation conforms: tests passed of those run, per profile",
+        "(a listed deviation is still a deviation; an unsupported test is not a pass). The **gate** says whether",
+        "its run is clean against its own expected-failures file (nothing new, nothing stale).",
+        "",
+        "| implementation | version (/info) | core | full | certification | gate | "
         + " | ".join(OUTCOMES)
         + " | suite | spec |",
-        "| --- | --- | --- | --- | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
+        "| --- | --- | ---: | ---: | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
     ]
     for impl in implementations:
         data = impl.data
@@ -144,10 +159,10 @@ def render(implementations: list[Implementation]) -> str:
                 [
                     f"[{_cell(impl.folder)}]({impl.folder}/report.md)",
                     _cell((data.get("target") or {}).get("info", {}).get("version") or "?"),
-                    _cell((data.get("profile") or {}).get("name") or "full"),
+                    _score(verdicts.get("core")),
+                    _score(verdicts.get("full")),
                     f"**{_cell(data['verdict'])}**",
-                    _cell(verdicts.get("core", {}).get("verdict", "?")),
-                    _cell(verdicts.get("full", {}).get("verdict", "?")),
+                    _cell((data.get("gate") or {}).get("verdict", "?")),
                     *[str(counts.get(o, 0)) for o in OUTCOMES],
                     _cell((data.get("suite") or {}).get("version") or "?"),
                     _cell(f"{spec.get('version')} ({(spec.get('sha256') or '?')[:12]})"),
@@ -163,7 +178,14 @@ def render(implementations: list[Implementation]) -> str:
         for test in impl.data["tests"]:
             by_area.setdefault(test["area"], {}).setdefault(impl.folder, []).append(test)
             ids_by_area.setdefault(test["area"], set()).add(test["id"])
-    lines += ["## By area", "", "| area | " + " | ".join(map(_cell, names)) + " |", "| --- |" + " --- |" * len(names)]
+    lines += [
+        "## By area",
+        "",
+        "Passed of run, then the outcomes that were not a pass.",
+        "",
+        "| area | " + " | ".join(map(_cell, names)) + " |",
+        "| --- |" + " --- |" * len(names),
+    ]
     for area in sorted(by_area):
         cells = [_area_cell(by_area[area].get(name, [])) for name in names]
         lines.append(f"| {_cell(area)} | " + " | ".join(cells) + " |")

@@ -4,14 +4,18 @@ Outcomes are kept apart: passed, failed (the target broke a rule), expected fail
 deviation), stale (a listed failure that now passes), unsupported (the target does not offer the
 feature), and harness error (the suite could not judge). junit.xml comes from pytest itself.
 
+Two results come out of every run, and every report shows both:
+
+* the **certification**: how far the target conforms, per profile and per area, as "N of M passed".
+  ``conforms`` only when every selected test passed; a listed (known) deviation is still a deviation
+  (``does not conform``), and an unsupported test is never a pass (``conforms where supported``);
+* the **gate**: nothing failed beyond the listed expected failures and none of them is stale. The exit
+  code is the gate's: 0 pass, 1 fail.
+
 Harness errors are never the target's failures. At start (target unreachable, fixture graphs missing,
 spec unreadable) the plugin ends the session with exit code 6. Inside a test, an exception that is not a
-ConformanceFailure is a *harness error* outcome, and the session's exit code is decided thus:
-
-* some test failed or went stale: exit 1, verdict ``fails``, since the target is known to break a rule
-  whatever the suite could not judge elsewhere;
-* otherwise, any harness error: exit 6, verdict ``not certified (harness error)``, since nothing wrong
-  was proven about the target but it cannot be called conforming either.
+ConformanceFailure is a *harness error* outcome: when nothing failed, the exit code is 6 (gate ``error``),
+since nothing wrong was proven about the target but it cannot be called conforming either.
 
 Every string written here passes through :meth:`Results.scrub`, which removes the API key, the values of
 ``--target-header`` and credentials in URLs, so no report can leak a secret even if a message quoted one.
@@ -40,12 +44,18 @@ if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
 
 OUTCOMES = ("passed", "failed", "expected failure", "stale", "unsupported", "harness error")
-CONFORMS = "conforms"
-PARTIAL = "conforms partially"  # everything run passed, but some areas or tests are unsupported
-KNOWN = "conforms with known deviations"  # nothing new failed, but some listed expected failures remain
-FAILS = "fails"
+# The certification: how far the target conforms (every selected test counts; a listed deviation is still
+# a deviation, an unsupported test is not a pass).
+CONFORMS = "conforms"  # every test passed
+WHERE_SUPPORTED = "conforms where supported"  # every test of a supported area passed; some areas unsupported
+DEVIATES = "does not conform"  # some test failed, or is a listed (known) deviation, or is stale
 HARNESS = "not certified (harness error)"
 NOT_EVALUATED = "not evaluated"
+# The gate: nothing beyond the listed deviations, none of them stale. The exit code is the gate's.
+GATE_PASS = "pass"
+GATE_FAIL = "fail"
+GATE_ERROR = "error"
+DEVIATIONS = ("failed", "expected failure", "stale")
 REDACTED = "<redacted>"
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]+@")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -140,27 +150,51 @@ class Results:
             counts[result.outcome] += 1
         return counts
 
-    def verdict(self, tests: list[TestResult] | None = None) -> str:
-        return self.judge(tests)[0]
-
-    def judge(self, tests: list[TestResult] | None = None) -> tuple[str, str]:
-        """(verdict, why) for ``tests`` (default: every test of the run); see the module docstring."""
+    def certify(self, tests: list[TestResult] | None = None) -> dict[str, Any]:
+        """How far ``tests`` (default: every test of the run) conform: verdict, why, passed of total."""
+        selected = list(self.tests.values()) if tests is None else tests
+        counts = self.counts(selected)
+        total, passed = len(selected), counts["passed"]
+        score = {"passed": passed, "total": total}
+        deviations = sum(counts[o] for o in DEVIATIONS)
         if self.harness_error:
-            return HARNESS, "the suite could not start certifying the target"
+            return {"verdict": HARNESS, "why": "the suite could not start certifying the target", **score}
+        if not selected:
+            return {"verdict": NOT_EVALUATED, "why": "no test ran", **score}
+        if deviations:
+            parts = [f"{counts[o]} {o}" for o in DEVIATIONS if counts[o]]
+            return {"verdict": DEVIATES, "why": f"{passed} of {total} passed; " + ", ".join(parts), **score}
+        if counts["harness error"]:
+            why = f"{passed} of {total} passed; {counts['harness error']} could not be judged"
+            return {"verdict": HARNESS, "why": why, **score}
+        if counts["unsupported"]:
+            areas = sorted({t.area for t in selected if t.outcome == "unsupported"})
+            why = f"{passed} of {total} passed; {counts['unsupported']} unsupported in {', '.join(areas)}"
+            return {"verdict": WHERE_SUPPORTED, "why": why, **score}
+        return {"verdict": CONFORMS, "why": f"{passed} of {total} passed", **score}
+
+    def gate(self, tests: list[TestResult] | None = None) -> dict[str, Any]:
+        """The regression gate: no failure beyond the listed deviations, none stale, everything judged."""
         selected = list(self.tests.values()) if tests is None else tests
         counts = self.counts(selected)
         if counts["failed"] or counts["stale"]:
-            return FAILS, f"{counts['failed']} failed, {counts['stale']} stale"
-        if counts["harness error"]:
-            return HARNESS, f"{counts['harness error']} test(s) could not be judged"
-        if not selected:
-            return NOT_EVALUATED, "no test ran"
-        if counts["unsupported"]:
-            areas = sorted({t.area for t in selected if t.outcome == "unsupported"})
-            return PARTIAL, f"{counts['unsupported']} unsupported test(s) in {', '.join(areas)}"
-        if counts["expected failure"]:
-            return KNOWN, f"{counts['passed']} passed, {counts['expected failure']} expected failure(s) listed"
-        return CONFORMS, f"{counts['passed']} passed"
+            why = f"{counts['failed']} new failure(s), {counts['stale']} stale expected failure(s)"
+            return {"verdict": GATE_FAIL, "why": why}
+        if self.harness_error or counts["harness error"]:
+            return {"verdict": GATE_ERROR, "why": "the suite could not judge every test"}
+        listed = counts["expected failure"]
+        return {"verdict": GATE_PASS, "why": f"no deviation beyond the {listed} listed" if listed else "no deviation"}
+
+    def judge(self, tests: list[TestResult] | None = None) -> tuple[str, str]:
+        """(certification verdict, why), for one-line summaries."""
+        cert = self.certify(tests)
+        return cert["verdict"], cert["why"]
+
+    def by_area(self) -> dict[str, dict[str, Any]]:
+        areas: dict[str, list[TestResult]] = {}
+        for result in self.tests.values():
+            areas.setdefault(result.area, []).append(result)
+        return {area: {**self.certify(tests), "counts": self.counts(tests)} for area, tests in sorted(areas.items())}
 
     def profile_verdicts(self) -> dict[str, dict[str, Any]]:
         plan = self.plan or Plan()
@@ -171,8 +205,7 @@ class Results:
                 entry.update(verdict=NOT_EVALUATED, why=f"this run used --profile {plan.profile}")
             else:
                 tests = [t for t in self.tests.values() if plan.in_profile(t.area, name)]
-                verdict, why = self.judge(tests)
-                entry.update(verdict=verdict, why=why, counts=self.counts(tests))
+                entry.update(self.certify(tests), counts=self.counts(tests), gate=self.gate(tests))
             verdicts[name] = entry
         return verdicts
 
@@ -184,7 +217,7 @@ class Results:
             spec_sha = hashlib.sha256(json.dumps(contract.upstream, sort_keys=True).encode()).hexdigest()
         target = cert.target
         plan = self.plan or Plan()
-        verdict, why = self.judge()
+        certification = self.certify()
         data = {
             "suite": {"name": "langgraph-conformance", "version": conformance.__version__},
             "spec": {
@@ -205,9 +238,12 @@ class Results:
             "unknown_expected_failures": plan.unknown_expected_failures,
             "unknown_unsupported_areas": plan.unknown_areas,
             "finished_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "verdict": verdict,
-            "verdict_why": why,
+            "verdict": certification["verdict"],
+            "verdict_why": certification["why"],
+            "score": {"passed": certification["passed"], "total": certification["total"]},
+            "gate": self.gate(),
             "verdicts": self.profile_verdicts(),
+            "areas": self.by_area(),
             "harness_error": self.harness_error,
             "counts": self.counts(),
             "cleanup": cert.cleanup_summary,
