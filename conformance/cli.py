@@ -1,6 +1,7 @@
 """The ``conformance`` command: certify a target, publish the results, and maintain the vendored spec.
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
+conformance graphs DIR                 copy the fixture graphs (graphs.py, langgraph.json) to DIR, to deploy
 conformance baseline RESULTS.json [--output FILE]
                                        an expected-failures file from a certification (a regression gate)
 conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
@@ -102,6 +103,22 @@ def _matrix(argv: list[str]) -> int:
     return 0
 
 
+def _graphs(argv: list[str]) -> int:
+    """Copy the fixture graphs out of the installed package, for a server to deploy them."""
+    import shutil
+
+    from conformance.paths import GRAPHS_DIR
+
+    parser = argparse.ArgumentParser(prog="conformance graphs")
+    parser.add_argument("folder", type=Path, help="where to write graphs.py and langgraph.json")
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    for name in ("graphs.py", "langgraph.json"):
+        shutil.copyfile(GRAPHS_DIR / name, args.folder / name)
+    print(f"wrote the fixture graphs to {args.folder}/ (graphs.py, langgraph.json)")
+    return 0
+
+
 def _baseline(argv: list[str]) -> int:
     """Write an expected-failures file from a results.json (a regression gate for today)."""
     from conformance.reports import baseline
@@ -130,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return _matrix(rest)
     if command == "baseline":
         return _baseline(rest)
+    if command == "graphs":
+        return _graphs(rest)
     print(f"conformance: unknown command {command!r}; see conformance --help", file=sys.stderr)
     return 2
 

@@ -239,7 +239,12 @@ def send(http: httpx.Client, request: Request, secret_headers: tuple[str, ...]) 
     built = http.build_request(
         request.method, request.path, json=request.json, params=request.params, headers=request.headers or None
     )
-    response = http.send(built, stream=True)
+    try:
+        response = http.send(built, stream=True)
+    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+        # A pooled connection the target closed after an earlier case's error answer: once more on a fresh
+        # connection, as the generated cases are sent; a second failure is the target's.
+        response = http.send(built, stream=True)
     try:
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
         text = "(event stream: not read)" if streaming else response.read().decode("utf-8", "replace")
