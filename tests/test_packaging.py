@@ -23,7 +23,7 @@ WORKFLOWS = sorted((REPO / "docs" / "ci").glob("*.yml"))
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -67,11 +67,10 @@ def test_ci_workflow_uses_the_documented_commands(path):
     assert workflow["jobs"], f"{path.name} has no job"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     flags = {option.flag for option in OPTIONS}
-    commands = [line for line in _run_lines(workflow) if "conformance " in line]
+    commands = [line for line in _run_lines(workflow) if line.split()[:1] == ["conformance"]]
     assert any(line.startswith("conformance run ") for line in commands), f"{path.name} never certifies"
     for line in commands:
-        words = line.split()
-        sub = words[words.index("conformance") + 1]
+        sub = line.split()[1]
         assert f"conformance {sub}" in readme, f"{path.name}: `conformance {sub}` is not in the README"
         for flag in re.findall(r"(--[a-z-]+)=", line):
             assert flag in flags, f"{path.name}: {flag} is not an option of the suite"

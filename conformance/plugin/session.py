@@ -1,8 +1,9 @@
 """One certification session: the target, the shared HTTP client, the contract, and what the suite made.
 
 Everything the suite creates on the target carries ``metadata.conformance_session`` with this session's
-id. At the end the suite deletes exactly the threads that carry it, so it can run against a shared
-server without touching anyone else's data.
+id (store items live under the namespace ``["conformance", <id>]``). At the end the suite deletes exactly
+the threads, assistants and crons that carry it and that namespace, so it can run against a shared server
+without touching anyone else's data (tests/test_busy_server.py proves it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from conformance.targets.preflight import Target, name_from_url, preflight, star
 
 SESSION_KEY = "conformance_session"
 TEST_KEY = "conformance_test"
+CLEANUP_PAGE = 1000
 
 
 @dataclass
@@ -83,49 +85,74 @@ class CertificationSession:
         self.created_threads.add(thread_id)
 
     def cleanup(self) -> None:
-        """Delete every thread tagged with this session, and nothing else."""
+        """Delete every thread, assistant and cron tagged with this session, and its store namespace; nothing else."""
         if self.http is None or self.target is None:
             return
-        deleted = failed = 0
-        tagged: set[str] = set()
-        offset = 0
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            while True:
-                response = self.http.post(
-                    "/threads/search",
-                    json={
-                        "metadata": {SESSION_KEY: self.id},
-                        "limit": 1000,
-                        "offset": offset,
-                        "select": ["thread_id", "metadata"],
-                    },
-                )
-                page = response.json() if response.status_code == 200 else []
-                if not isinstance(page, list):
-                    break
-                tagged |= {
-                    t["thread_id"]
-                    for t in page
-                    if isinstance(t, dict) and (t.get("metadata") or {}).get(SESSION_KEY) == self.id
-                }
-                if len(page) < 1000:
-                    break
-                offset += 1000
+        summary = {"deleted": 0, "failed": 0}
+        tagged = self._tagged("/threads/search", "thread_id", extra={"select": ["thread_id", "metadata"]})
         # Threads the search did not return (a target whose search is broken) are checked one by one.
         for thread_id in sorted(self.created_threads - tagged):
-            with contextlib.suppress(httpx.HTTPError, ValueError):
+            with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
                 response = self.http.get(f"/threads/{thread_id}")
                 if response.status_code == 200 and (response.json().get("metadata") or {}).get(SESSION_KEY) == self.id:
                     tagged.add(thread_id)
-        for thread_id in sorted(tagged):
+        crons = self._tagged("/runs/crons/search", "cron_id")
+        assistants = self._tagged("/assistants/search", "assistant_id")
+        paths = [f"/runs/crons/{c}" for c in sorted(crons)]
+        paths += [f"/threads/{t}" for t in sorted(tagged)]
+        paths += [f"/assistants/{a}" for a in sorted(assistants)]
+        for path in paths:
             try:
-                response = self.http.delete(f"/threads/{thread_id}")
-                ok = response.status_code in (200, 202, 204, 404)
+                ok = self.http.delete(path).status_code in (200, 202, 204, 404)
             except httpx.HTTPError:
                 ok = False
-            deleted += ok
-            failed += not ok
-        self.cleanup_summary = {"deleted": deleted, "failed": failed}
+            summary["deleted" if ok else "failed"] += 1
+        summary["deleted"] += self._delete_store_namespace()
+        self.cleanup_summary = summary
+
+    @property
+    def store_namespace(self) -> list[str]:
+        """Where everything the session writes to the store lives."""
+        return ["conformance", self.id]
+
+    def _tagged(self, path: str, key: str, extra: dict[str, Any] | None = None) -> set[str]:
+        """Ids of the resources whose metadata carries this session's tag, paging through every result."""
+        found: set[str] = set()
+        offset = 0
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            while True:
+                body = {"metadata": {SESSION_KEY: self.id}, "limit": CLEANUP_PAGE, "offset": offset, **(extra or {})}
+                response = self.http.post(path, json=body)
+                page = response.json() if response.status_code == 200 else []
+                if not isinstance(page, list):
+                    break
+                for entry in page:
+                    if not isinstance(entry, dict):
+                        continue
+                    metadata = entry.get("metadata") or (entry.get("payload") or {}).get("metadata") or {}
+                    if isinstance(metadata, dict) and metadata.get(SESSION_KEY) == self.id and entry.get(key):
+                        found.add(str(entry[key]))
+                if len(page) < CLEANUP_PAGE:
+                    break
+                offset += CLEANUP_PAGE
+        return found
+
+    def _delete_store_namespace(self) -> int:
+        deleted = 0
+        with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError, TypeError):
+            for _ in range(10):  # bounded: a store that will not delete must not keep the session alive
+                body = {"namespace_prefix": self.store_namespace, "limit": CLEANUP_PAGE}
+                response = self.http.post("/store/items/search", json=body)
+                items = response.json().get("items", []) if response.status_code == 200 else []
+                mine = [i for i in items if i.get("namespace", [])[:2] == self.store_namespace]
+                for item in mine:
+                    answer = self.http.request(
+                        "DELETE", "/store/items", json={"namespace": item["namespace"], "key": item["key"]}
+                    )
+                    deleted += answer.status_code in (200, 204, 404)
+                if len(mine) < CLEANUP_PAGE or not mine:
+                    break
+        return deleted
 
     def close(self) -> None:
         if self.http is not None:

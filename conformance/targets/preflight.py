@@ -51,45 +51,77 @@ def _describe_transport_error(url: str, exc: httpx.HTTPError) -> str:
     return f"the target at {url} failed at the HTTP level ({type(exc).__name__}: {exc})"
 
 
+PAGE = 100
+MAX_PAGES = 50  # 5,000 assistants of one graph: beyond that the server is not one a suite can reason about
+
+
+def _search(http: httpx.Client, url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """One page of POST /assistants/search; anything that is not the Agent Server API is a harness error."""
+    try:
+        response = http.post("/assistants/search", json=body)
+    except httpx.HTTPError as exc:
+        raise HarnessError(_describe_transport_error(url, exc)) from None
+    if response.status_code in (401, 403):
+        raise HarnessError(
+            f"the target at {url} refused the suite's credentials "
+            f"(POST /assistants/search -> {response.status_code}); check --api-key"
+        )
+    if response.status_code != 200:
+        raise HarnessError(
+            f"the target at {url} does not look like an Agent Server: "
+            f"POST /assistants/search answered {response.status_code} "
+            f"({response.headers.get('content-type', 'no content-type')})"
+        )
+    try:
+        found = response.json()
+    except ValueError:
+        raise HarnessError(
+            f"the target at {url} answered POST /assistants/search with a body that is "
+            f"not JSON ({response.headers.get('content-type', 'no content-type')}: "
+            f"{response.text[:60]!r})"
+        ) from None
+    if not isinstance(found, list):
+        raise HarnessError(
+            f"the target at {url} answered POST /assistants/search with "
+            f"{type(found).__name__}, not a list of assistants"
+        )
+    return [a for a in found if isinstance(a, dict)]
+
+
+def default_assistant(http: httpx.Client, url: str, graph: str) -> str | None:
+    """The assistant a run started with ``assistant_id: <graph>`` uses: the one the server made for the graph.
+
+    The server marks it (``metadata.created_by: system``); other clients may have made any number of
+    assistants of the same graph, so the marked one is looked up by that marking, paging through every
+    result, never taken from "the first page". A server that does not mark it gets the graph's oldest
+    assistant (the one made when the graph was deployed).
+    """
+    for offset in range(0, PAGE * MAX_PAGES, PAGE):
+        page = _search(
+            http, url, {"graph_id": graph, "metadata": {"created_by": "system"}, "limit": PAGE, "offset": offset}
+        )
+        marked = [
+            a for a in page if a.get("graph_id") == graph and (a.get("metadata") or {}).get("created_by") == "system"
+        ]
+        if marked:
+            return str(marked[0].get("assistant_id"))
+        if len(page) < PAGE:
+            break
+    oldest = _search(http, url, {"graph_id": graph, "limit": 1, "sort_by": "created_at", "sort_order": "asc"})
+    match = [a for a in oldest if a.get("graph_id") == graph]
+    return str(match[0].get("assistant_id")) if match else None
+
+
 def preflight(http: httpx.Client, url: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Prove the target speaks the API and has the fixture graphs; return its /info and assistants."""
     assistants: dict[str, str] = {}
     missing = []
     for graph in FIXTURE_GRAPHS:
-        try:
-            response = http.post("/assistants/search", json={"graph_id": graph, "limit": 10})
-        except httpx.HTTPError as exc:
-            raise HarnessError(_describe_transport_error(url, exc)) from None
-        if response.status_code in (401, 403):
-            raise HarnessError(
-                f"the target at {url} refused the suite's credentials "
-                f"(POST /assistants/search -> {response.status_code}); check --api-key"
-            )
-        if response.status_code != 200:
-            raise HarnessError(
-                f"the target at {url} does not look like an Agent Server: "
-                f"POST /assistants/search answered {response.status_code} "
-                f"({response.headers.get('content-type', 'no content-type')})"
-            )
-        try:
-            found = response.json()
-        except ValueError:
-            raise HarnessError(
-                f"the target at {url} answered POST /assistants/search with a body that is "
-                f"not JSON ({response.headers.get('content-type', 'no content-type')}: "
-                f"{response.text[:60]!r})"
-            ) from None
-        if not isinstance(found, list):
-            raise HarnessError(
-                f"the target at {url} answered POST /assistants/search with "
-                f"{type(found).__name__}, not a list of assistants"
-            )
-        match = [a for a in found if isinstance(a, dict) and a.get("graph_id") == graph]
-        if not match:
+        found = default_assistant(http, url, graph)
+        if found is None:
             missing.append(graph)
-            continue
-        system = [a for a in match if (a.get("metadata") or {}).get("created_by") == "system"]
-        assistants[graph] = str((system or match)[0].get("assistant_id"))
+        else:
+            assistants[graph] = found
     if missing:
         raise HarnessError(
             f"the target at {url} lacks the fixture graphs {', '.join(missing)}: deploy "
