@@ -1,0 +1,159 @@
+"""Certify the official JavaScript Agent Server (langgraphjs), then tear it down.
+
+    python -m conformance.targets.langgraphjs [--report DIR] [extra pytest args]
+
+Installs the versions pinned in conformance/graphs/js/package.json + package-lock.json with ``npm ci``
+into the cache (~/.cache/langgraph-conformance/langgraphjs-<version>/, first use only), starts
+``langgraphjs dev`` offline (no analytics, no browser, no reload, no tracing) on a free loopback port in
+a fresh temporary folder holding the TypeScript fixture graphs (it saves its state to .langgraph_api/ in
+that folder, with no switch to turn it off), runs the suite against it, writes
+reports/langgraphjs-api-<version>/ (the version /info reports) and stops the server's process group.
+Needs Node 20+ and npm on PATH. Exit code: the suite's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+
+from conformance.paths import GRAPHS_DIR
+from conformance.targets.bringup import (
+    Server,
+    Target,
+    cached_env,
+    certify,
+    clean_env,
+    install_lock,
+    installed,
+    logger,
+    mark_installed,
+    run_checked,
+)
+
+JS_DIR = GRAPHS_DIR / "js"
+PACKAGE_FILES = ("package.json", "package-lock.json")
+GRAPH_FILES = ("graphs.ts", "langgraph.json")
+OFFLINE_ENV = {
+    "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    "LANGGRAPH_NO_VERSION_CHECK": "true",
+    "BROWSER": "none",
+    "LANGSMITH_TRACING": "false",
+    "LANGSMITH_TRACING_V2": "false",
+    "LANGCHAIN_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "NO_UPDATE_NOTIFIER": "1",
+}
+START_DEADLINE = 120.0
+
+log = logger("certify-langgraphjs")
+
+
+def api_version() -> str:
+    """The @langchain/langgraph-api version package.json pins."""
+    return json.loads((JS_DIR / "package.json").read_text())["dependencies"]["@langchain/langgraph-api"]
+
+
+def env_dir() -> Path:
+    return cached_env(f"langgraphjs-{api_version()}")
+
+
+def node_missing() -> str | None:
+    """Why the JS environment cannot be used here, or None when node and npm are on PATH."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    return f"{' and '.join(missing)} not found on PATH (install Node.js 20+)" if missing else None
+
+
+def _wanted() -> str:
+    digest = hashlib.sha256()
+    for name in PACKAGE_FILES:
+        digest.update((JS_DIR / name).read_bytes())
+    return digest.hexdigest()
+
+
+def is_installed() -> bool:
+    return installed(env_dir(), _wanted())
+
+
+def ensure_installed() -> Path:
+    """``npm ci`` the pinned packages into the cache once; reinstall when package files change."""
+    missing = node_missing()
+    if missing:
+        raise RuntimeError(missing)
+    target = env_dir()
+    wanted = _wanted()
+    if installed(target, wanted):
+        return target
+    with install_lock(target):
+        if installed(target, wanted):
+            return target
+        log(f"installing the JS Agent Server into {target} with npm ci (first use only)")
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name in PACKAGE_FILES:
+            shutil.copy(JS_DIR / name, target / name)
+        run_checked(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            "install the JS packages with npm ci",
+            cwd=target,
+            env=clean_env(**OFFLINE_ENV),
+        )
+        mark_installed(target, wanted)
+    return target
+
+
+def node_modules() -> Path:
+    return env_dir() / "node_modules"
+
+
+class LanggraphJs(Server):
+    """``langgraphjs dev`` serving the TypeScript fixture graphs from a fresh folder under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__("the JS Agent Server (langgraphjs dev)", root / "langgraphjs", deadline=START_DEADLINE)
+
+    def start(self) -> str:  # type: ignore[override]
+        installed_dir = ensure_installed()
+        self.workdir.mkdir(parents=True)
+        for name in GRAPH_FILES:
+            shutil.copy(JS_DIR / name, self.workdir / name)
+        (self.workdir / "node_modules").symlink_to(installed_dir / "node_modules", target_is_directory=True)
+        command = [
+            str(installed_dir / "node_modules" / ".bin" / "langgraphjs"),
+            "dev",
+            "--no-browser",
+            "--no-reload",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n-jobs-per-worker",
+            "10",
+            "--config",
+            str(self.workdir / "langgraph.json"),
+        ]
+        return super().start(command, clean_env(**OFFLINE_ENV))
+
+    def version(self) -> str:
+        return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or api_version())
+
+
+def up(root: Path, stack: contextlib.ExitStack) -> Target:
+    server = LanggraphJs(root)
+    stack.callback(server.stop)
+    log("starting langgraphjs dev")
+    server.start()
+    log(f"langgraphjs dev answered /ok after {server.started_in:.1f} s")
+    return Target(url=server.url, name=f"langgraphjs-api-{server.version()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return certify("certify-langgraphjs", up, argv, __doc__)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,362 @@
+"""The seed guides' JavaScript snippets replayed with the official JS client (@langchain/langgraph-sdk).
+
+A small Node script (conformance/graphs/js/sdk-replay.mjs) makes the calls the guides make
+(threads.create, runs.list/create/get/join, threads.getState, threads.search by status and by
+metadata) with the SDK version pinned in conformance/graphs/js/package.json, and prints each result
+and each request/response the client exchanged. The tests assert what the guides show; a failure
+carries the SDK's last exchange and a curl line. Node comes from the machine: without node (or with
+a JS environment that cannot be installed) this area is one harness error, said once, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.contract.checks import expect
+from conformance.contract.client import Exchange
+from conformance.contract.failures import ConformanceFailure, HarnessError
+from conformance.contract.rules import rule_text
+from conformance.graphs import ECHO_PREFIX
+from conformance.targets import langgraphjs
+
+pytestmark = pytest.mark.area("sdk-js")
+
+SCRIPT = langgraphjs.JS_DIR / "sdk-replay.mjs"
+SAID: list[str] = []  # the reason the JS client cannot run here, once a test has said it in full
+
+
+@dataclass
+class Replay:
+    """What one run of the Node script saw: each call's result, the first failing call, the exchanges."""
+
+    calls: list[dict[str, Any]]
+    results: list[Any]
+    error: dict[str, Any] | None
+    exchanges: list[tuple[int, Exchange]]
+    sdk_version: str
+    unavailable: str | None = None  # why the JS client could not run: every result is a harness error
+
+    def exchange_of(self, index: int) -> Exchange | None:
+        """The last request/response of call ``index`` (or of the last call that sent one before it)."""
+        mine = [e for i, e in self.exchanges if i == index]
+        if mine:
+            return mine[-1]
+        earlier = [e for i, e in self.exchanges if i < index]
+        return earlier[-1] if earlier else None
+
+    def result(self, index: int) -> Any:
+        """Call ``index``'s result; a call that failed is the target's failure, with its exchange."""
+        if self.unavailable:
+            raise _unavailable(self.unavailable)
+        if self.error is not None and self.error["index"] <= index:
+            error = self.error
+            exchange = self.exchange_of(error["index"])
+            status = f"HTTP {error['status']}" if error.get("status") else error.get("name", "Error")
+            raise ConformanceFailure(
+                "SDK-JS-CALL",
+                f"{error['call']} (JS SDK {self.sdk_version}) failed: {status}",
+                expected="a successful call whose answer the SDK reads",
+                actual=error.get("message"),
+                exchange=exchange,
+                rule_text=rule_text("SDK-JS-CALL"),
+            )
+        return self.results[index]
+
+
+def field(value: Any, key: str, rule: str, what: str, exchange: Exchange | None) -> Any:
+    """``value[key]``; an answer that lacks it is the target's failure, not a crash of the test."""
+    if isinstance(value, dict) and key in value:
+        return value[key]
+    raise ConformanceFailure(
+        rule,
+        f"{what} lacks {key!r}",
+        expected=key,
+        actual=sorted(value) if isinstance(value, dict) else value,
+        exchange=exchange,
+        rule_text=rule_text(rule),
+    )
+
+
+def _unavailable(reason: str) -> HarnessError:
+    """The area's harness error: the first test says why in full, the others refer to it."""
+    if SAID:
+        return HarnessError("the JS client cannot run here (the first sdk-js test says why)")
+    SAID.append(reason)
+    return HarnessError(f"the sdk-js area needs the official JS client and cannot run it: {reason}")
+
+
+@pytest.fixture(scope="module")
+def js_client_dir():
+    """A folder holding the replay script beside the installed JS packages (npm ci on first use),
+    or the reason (a str) there is none."""
+    missing = langgraphjs.node_missing()
+    if missing:
+        yield missing
+        return
+    try:
+        installed = langgraphjs.ensure_installed()
+    except (RuntimeError, OSError) as exc:
+        yield f"the JS environment could not be installed: {exc}"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="conformance-sdkjs-"))
+    shutil.copy(SCRIPT, folder / SCRIPT.name)
+    (folder / "node_modules").symlink_to(installed / "node_modules", target_is_directory=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def replay(js_client_dir, certification):
+    """``replay(calls)``: run the calls through the JS SDK against the target, in one Node process."""
+    settings = certification.settings
+    headers = {}
+    for header in settings.target_header:
+        name, _, value = header.partition(":")
+        headers[name.strip()] = value.strip()
+    timeout = max(settings.request_timeout, settings.run_timeout)
+
+    def run(calls: list[dict[str, Any]]) -> Replay:
+        if isinstance(js_client_dir, str):
+            return Replay(calls, [], None, [], "", unavailable=js_client_dir)
+        plan = {
+            "url": certification.target.url,
+            "apiKey": settings.api_key or None,
+            "headers": headers,
+            "timeoutMs": int(timeout * 1000),
+            "calls": calls,
+        }
+        try:
+            done = subprocess.run(
+                ["node", str(js_client_dir / SCRIPT.name)],
+                input=json.dumps(plan),
+                capture_output=True,
+                text=True,
+                cwd=js_client_dir,
+                timeout=timeout * len(calls) + 30,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ConformanceFailure(
+                "SDK-JS-CALL",
+                f"the JS SDK replay of {[c['call'] for c in calls]} did not finish",
+                expected=f"every call answered within {timeout:g} s",
+                actual="no answer (the Node process was stopped)",
+                rule_text=rule_text("SDK-JS-CALL"),
+            ) from None
+        try:
+            out = json.loads(done.stdout)
+        except ValueError:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-6:]
+            raise HarnessError(
+                f"the JS SDK replay script failed (exit {done.returncode}): " + " | ".join(tail)
+            ) from None
+        exchanges = [(e["call"], _exchange(e, certification.secret_headers)) for e in out["exchanges"]]
+        return Replay(calls, out["results"], out["error"], exchanges, out["sdk_version"])
+
+    return run
+
+
+def _exchange(recorded: dict[str, Any], secret_headers: tuple[str, ...]) -> Exchange:
+    parts = urlsplit(recorded["url"])
+    return Exchange(
+        method=recorded["method"],
+        url=recorded["url"],
+        path=parts.path + (f"?{parts.query}" if parts.query else ""),
+        request_body=recorded.get("request_body"),
+        status=recorded.get("status") or 0,
+        content_type=recorded.get("content_type") or "",
+        text=recorded.get("text") or "",
+        elapsed=0.0,
+        secret_headers=secret_headers,
+    )
+
+
+def call(name: str, *args: Any) -> dict[str, Any]:
+    return {"call": name, "args": list(args)}
+
+
+GUIDE_INPUT = {"messages": [{"role": "human", "content": "hello sdk-js"}]}
+T = "$0.thread_id"
+R = "$3.run_id"
+GUIDE = [  # the Background run guide's JavaScript snippets, in order (indices are referred to as $N)
+    call("threads.create", {"metadata": "$TAG"}),  # 0
+    call("threads.get", T),  # 1
+    call("runs.list", T),  # 2
+    call("runs.create", T, "agent", {"input": GUIDE_INPUT}),  # 3
+    call("runs.get", T, R),  # 4
+    call("runs.join", T, R),  # 5
+    call("runs.get", T, R),  # 6
+    call("threads.getState", T),  # 7
+    call("runs.list", T),  # 8
+]
+
+
+@pytest.fixture(scope="module")
+def guide(replay, certification):
+    """The Background run guide walked once through the JS SDK; the tests below check one step each."""
+    tag = certification.tag()
+    calls = json.loads(json.dumps(GUIDE).replace('"$TAG"', json.dumps(tag)))
+    walked = replay(calls)
+    if walked.results and isinstance(walked.results[0], dict) and walked.results[0].get("thread_id"):
+        certification.track_thread(walked.results[0]["thread_id"])
+    walked.tag = tag  # type: ignore[attr-defined]
+    return walked
+
+
+def test_sdk_js_threads_create_and_get(guide):
+    """client.threads.create({metadata}) makes an idle thread that client.threads.get returns with that metadata."""
+    thread = guide.result(0)
+    status = field(thread, "status", "SDK-JS-THREADS", "threads.create: the thread", guide.exchange_of(0))
+    expect(
+        status == "idle",
+        "SDK-JS-THREADS",
+        "threads.create: the new thread is not idle",
+        expected="idle",
+        actual=status,
+        exchange=guide.exchange_of(0),
+    )
+    fetched = guide.result(1)
+    kept = {k: v for k, v in (fetched.get("metadata") or {}).items() if k in guide.tag}
+    expect(
+        fetched.get("thread_id") == thread["thread_id"] and kept == guide.tag,
+        "SDK-JS-THREADS",
+        "threads.get does not return the thread created, with its metadata",
+        expected={"thread_id": thread["thread_id"], "metadata": guide.tag},
+        actual={"thread_id": fetched.get("thread_id"), "metadata": fetched.get("metadata")},
+        exchange=guide.exchange_of(1),
+    )
+
+
+def test_sdk_js_background_run_guide(guide):
+    """runs.list -> runs.create -> runs.get -> runs.join -> runs.get -> runs.list, as the guide shows them."""
+    thread_id = guide.result(0)["thread_id"]
+    before = guide.result(2)
+    expect(
+        before == [],
+        "SDK-JS-RUNS",
+        "runs.list: a new thread already has runs",
+        expected=[],
+        actual=before,
+        exchange=guide.exchange_of(2),
+    )
+    run = guide.result(3)
+    run_id = field(run, "run_id", "SDK-JS-RUNS", "runs.create: the run", guide.exchange_of(3))
+    expect(
+        run.get("thread_id") == thread_id and run.get("status") in ("pending", "running", "success"),
+        "SDK-JS-RUNS",
+        "runs.create: the run is not a new run of this thread",
+        expected=f"a pending run of {thread_id}",
+        actual={"thread_id": run.get("thread_id"), "status": run.get("status")},
+        exchange=guide.exchange_of(3),
+    )
+    polled = guide.result(4)
+    expect(
+        polled.get("status") in ("pending", "running", "success"),
+        "SDK-JS-RUNS",
+        "runs.get: illegal first status",
+        expected="pending | running | success",
+        actual=polled.get("status"),
+        exchange=guide.exchange_of(4),
+    )
+    values = guide.result(5)
+    messages = values.get("messages") if isinstance(values, dict) else None
+    expect(
+        bool(messages) and messages[-1].get("content") == f"{ECHO_PREFIX}hello sdk-js",
+        "SDK-JS-RUNS",
+        "runs.join did not return the final values",
+        expected="the echo 'echo: hello sdk-js' as the last message",
+        actual=values,
+        exchange=guide.exchange_of(5),
+    )
+    final = guide.result(6)
+    expect(
+        final.get("status") == "success" and (final.get("kwargs") or {}).get("input") == GUIDE_INPUT,
+        "SDK-JS-RUNS",
+        "runs.get after join: the run is not success with its input",
+        expected={"status": "success", "input": GUIDE_INPUT},
+        actual={"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")},
+        exchange=guide.exchange_of(6),
+    )
+    listed = guide.result(8)
+    expect(
+        [r.get("run_id") for r in listed] == [run_id],
+        "SDK-JS-RUNS",
+        "runs.list does not hold exactly the run",
+        expected=[run_id],
+        actual=[r.get("run_id") for r in listed],
+        exchange=guide.exchange_of(8),
+    )
+
+
+def test_sdk_js_get_state_holds_the_conversation(guide):
+    """client.threads.getState(threadId) after the run holds the human message, then the echo."""
+    state = guide.result(7)
+    values = field(state, "values", "SDK-JS-STATE", "threads.getState: the state", guide.exchange_of(7))
+    kinds = [(m.get("type"), m.get("content")) for m in (values or {}).get("messages", [])]
+    expect(
+        kinds == [("human", "hello sdk-js"), ("ai", f"{ECHO_PREFIX}hello sdk-js")],
+        "SDK-JS-STATE",
+        "threads.getState does not hold the conversation",
+        expected=[["human", "hello sdk-js"], ["ai", f"{ECHO_PREFIX}hello sdk-js"]],
+        actual=kinds,
+        exchange=guide.exchange_of(7),
+    )
+
+
+STATUSES = ("idle", "interrupted", "error")
+
+
+@pytest.fixture(scope="module")
+def searched(replay, prepared):
+    """One search per status, through the JS SDK, scoped to the prepared threads' tag."""
+    return replay([call("threads.search", {"metadata": prepared.tag, "status": s, "limit": 100}) for s in STATUSES])
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_sdk_js_search_by_status(searched, prepared, status):
+    """client.threads.search({status, metadata}) finds exactly the threads in that status."""
+    index = STATUSES.index(status)
+    found = searched.result(index)
+    got = {t.get("thread_id"): t.get("status") for t in found}
+    expect(
+        set(got) == prepared.by_status(status),
+        "SDK-JS-SEARCH",
+        f"threads.search({{status: {status!r}}}) is wrong",
+        expected=sorted(prepared.by_status(status)),
+        actual=got,
+        exchange=searched.exchange_of(index),
+    )
+
+
+def test_sdk_js_search_by_metadata(replay, certification):
+    """client.threads.search({metadata}) finds the thread with that metadata and not its decoy."""
+    tag = certification.tag()
+    walked = replay(
+        [
+            call("threads.create", {"metadata": {**tag, "colour": "green", "size": 3}}),
+            call("threads.create", {"metadata": {**tag, "colour": "green", "size": 4}}),
+            call("threads.search", {"metadata": {**tag, "size": 3}}),
+        ]
+    )
+    for created in walked.results[:2]:
+        if isinstance(created, dict) and created.get("thread_id"):
+            certification.track_thread(created["thread_id"])
+    match = walked.result(0)
+    found = walked.result(2)
+    expect(
+        [t.get("thread_id") for t in found] == [match.get("thread_id")],
+        "SDK-JS-SEARCH",
+        "threads.search({metadata}) does not find exactly the matching thread",
+        expected=[match.get("thread_id")],
+        actual=[t.get("thread_id") for t in found],
+        exchange=walked.exchange_of(2),
+    )
