@@ -4,6 +4,8 @@
 #   ./run.sh selftest [pytest args]  the project's own tests: the suite passes on the reference and fails
 #                                    on servers that are wrong on purpose
 #   ./run.sh aegra [pytest args]     certify Aegra 0.6.0 on a private PostgreSQL 15 (needs Debian postgresql)
+#   ./run.sh langgraphjs [args]      certify the official JS Agent Server 1.5.1 (needs node and npm)
+#   ./run.sh runtime-pg [args]       certify langgraph-runtime-pg 0.11.1.post1 on PostgreSQL + Redis
 # Both create .venv on first use (the reference server gets its own environment, see README).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +19,8 @@ case "$command" in
   certify)  exec .venv/bin/python -m pytest "$@" ;;
   selftest) exec .venv/bin/python -m pytest tests -n 2 "$@" ;;
   aegra)    exec .venv/bin/python -m conformance.targets.aegra "$@" ;;
+  langgraphjs) exec .venv/bin/python -m conformance.targets.langgraphjs "$@" ;;
+  runtime-pg) exec .venv/bin/python -m conformance.targets.runtime_pg "$@" ;;
   lint)     exec .venv/bin/ruff check . ;;
-  *) echo "usage: ./run.sh certify|selftest|aegra|lint [pytest args]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh certify|selftest|aegra|langgraphjs|runtime-pg|lint [pytest args]" >&2; exit 2 ;;
 esac
