@@ -136,6 +136,110 @@ def _drop_last_event_id(req: Req) -> None:
     req.headers.pop("last-event-id", None)
 
 
+def _set_body(method: str, pattern: str, name: str, value: Any) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_(method, pattern) and isinstance(req.body, dict):
+            req.body[name] = value
+
+    return hook
+
+
+def _strategy_as(old: str, new: str) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if (
+            req.is_("POST", "/threads/*/runs")
+            and isinstance(req.body, dict)
+            and req.body.get("multitask_strategy") == old
+        ):
+            req.body["multitask_strategy"] = new
+
+    return hook
+
+
+def _default_strategy_reject(req: Req) -> None:
+    if req.is_("POST", "/threads/*/runs") and isinstance(req.body, dict) and "input" in req.body:
+        req.body.setdefault("multitask_strategy", "reject")
+
+
+def _cancel_param(name: str, value: str) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_("POST", "/threads/*/runs/*/cancel"):
+            req.query[name] = value
+
+    return hook
+
+
+def _cancel_noop(req: Req) -> Resp | None:
+    if req.is_("POST", "/runs/cancel"):
+        return Resp(204, {}, b"")
+    return None
+
+
+def _delete_noop(req: Req) -> Resp | None:
+    if req.is_("DELETE", "/threads/*/runs/*"):
+        return Resp(204, {}, b"")
+    return None
+
+
+def _if_not_exists_dropped(req: Req) -> None:
+    if req.is_("POST", "/threads/*/runs") and isinstance(req.body, dict):
+        req.body.pop("if_not_exists", None)
+
+
+def _missing_thread_created(req: Req) -> None:
+    if req.is_("POST", "/threads/*/runs") and isinstance(req.body, dict) and "if_not_exists" not in req.body:
+        req.body["if_not_exists"] = "create"
+
+
+def _bad_body_accepted(req: Req, resp: Resp) -> None:
+    if req.is_("POST", "/threads/*/runs") and resp.status == 422:
+        resp.status = 200
+        resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
+
+
+def _resume_value_lost(req: Req) -> None:
+    if (
+        req.is_("POST", "/threads/*/runs/wait")
+        and isinstance(req.body, dict)
+        and isinstance(req.body.get("command"), dict)
+    ):
+        req.body["command"]["resume"] = "something else"
+
+
+def _shown_idle_when_interrupted(req: Req, resp: Resp) -> None:
+    if req.is_("GET", "/threads/*") and isinstance(resp.json, dict) and resp.json.get("status") == "interrupted":
+        resp.json = {**resp.json, "status": "idle"}
+
+
+def _configurable_dropped(req: Req) -> None:
+    if (
+        req.is_("POST", "/threads/*/runs/wait")
+        and isinstance(req.body, dict)
+        and isinstance(req.body.get("config"), dict)
+    ):
+        req.body["config"].pop("configurable", None)
+
+
+def _thread_not_deleted(req: Req, resp: Resp) -> None:
+    if req.is_("GET", "/threads/*") and resp.status == 404:
+        resp.json = {
+            "thread_id": req.path.rsplit("/", 1)[-1],
+            "status": "idle",
+            "metadata": {},
+            "values": None,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "updated_at": "2026-01-01T00:00:00+00:00",
+            "config": {},
+            "interrupts": {},
+        }
+        resp.status = 200
+
+
+def _batch_first_only(req: Req) -> None:
+    if req.is_("POST", "/runs/batch") and isinstance(req.body, list) and len(req.body) > 1:
+        req.body[:] = req.body[:1]
+
+
 def _error_as(new: str) -> Callable[[Any], Any]:
     return set_key("status", new, lambda r: r.get("status") == "error")
 
@@ -265,5 +369,231 @@ FAULTS: tuple[Fault, ...] = (
         (SM + "test_resumable_stream_resumes_after_last_event_id",),
         "STREAM-RESUME",
         on_request=_drop_last_event_id,
+    ),
+    # --- control ------------------------------------------------------------------------------------
+    Fault(
+        "multitask-reject-ignored",
+        "reject is treated as enqueue",
+        (C + "test_reject_answers_409_and_leaves_the_first_run",),
+        "RUNS-MULTITASK-REJECT",
+        on_request=_strategy_as("reject", "enqueue"),
+    ),
+    Fault(
+        "multitask-enqueue-interrupts",
+        "enqueue interrupts the run in progress",
+        (C + "test_enqueue_runs_the_second_after_the_first[enqueue]",),
+        "RUNS-MULTITASK-ENQUEUE",
+        on_request=_strategy_as("enqueue", "interrupt"),
+    ),
+    Fault(
+        "multitask-default-reject",
+        "a run without multitask_strategy is rejected on a busy thread (default reject)",
+        (C + "test_enqueue_runs_the_second_after_the_first[default]",),
+        "RUNS-MULTITASK-DEFAULT",
+        on_request=_default_strategy_reject,
+    ),
+    Fault(
+        "multitask-interrupt-as-rollback",
+        "interrupt rolls the run in progress back",
+        (C + "test_interrupt_ends_the_first_interrupted",),
+        "RUNS-MULTITASK-INTERRUPT",
+        on_request=_strategy_as("interrupt", "rollback"),
+    ),
+    Fault(
+        "multitask-rollback-as-interrupt",
+        "rollback keeps the run in progress (interrupted) and its state",
+        (C + "test_rollback_deletes_the_first_run",),
+        "RUNS-MULTITASK-ROLLBACK",
+        on_request=_strategy_as("rollback", "interrupt"),
+    ),
+    Fault(
+        "cancel-action-ignored",
+        "cancel always rolls back, whatever the action",
+        (C + "test_cancel_interrupt_ends_the_run_interrupted[true]",),
+        "RUNS-CANCEL",
+        on_request=_cancel_param("action", "rollback"),
+    ),
+    Fault(
+        "cancel-rollback-keeps-run",
+        "cancel with action rollback only interrupts",
+        (C + "test_cancel_rollback_deletes_the_run[true]",),
+        "RUNS-CANCEL-ROLLBACK",
+        on_request=_cancel_param("action", "interrupt"),
+    ),
+    Fault(
+        "runs-cancel-noop",
+        "POST /runs/cancel answers 204 and cancels nothing",
+        (C + "test_runs_cancel_by_ids_cancels_that_run",),
+        "RUNS-CANCEL-MANY",
+        on_request=_cancel_noop,
+    ),
+    Fault(
+        "run-delete-noop",
+        "DELETE of a run answers 204 and deletes nothing",
+        (C + "test_delete_run_then_404_and_unlisted",),
+        "RUNS-DELETE",
+        on_request=_delete_noop,
+    ),
+    Fault(
+        "missing-thread-created",
+        "a run on a missing thread creates it although if_not_exists is absent",
+        (C + "test_run_on_a_missing_thread_is_404[absent]",),
+        "RUNS-MISSING-THREAD",
+        on_request=_missing_thread_created,
+    ),
+    Fault(
+        "if-not-exists-ignored",
+        "if_not_exists=create is ignored (404)",
+        (C + "test_if_not_exists_create_creates_the_thread",),
+        "RUNS-IF-NOT-EXISTS-CREATE",
+        on_request=_if_not_exists_dropped,
+    ),
+    Fault(
+        "unknown-run-delete-204",
+        "DELETE of an unknown run answers 204",
+        (C + "test_unknown_run_id_is_404[delete]",),
+        "RUNS-UNKNOWN-ID",
+        on_response=lambda req, resp: (
+            setattr(resp, "status", 204) if req.is_("DELETE", "/threads/*/runs/*") and resp.status == 404 else None
+        ),
+    ),
+    Fault(
+        "bad-run-body-accepted",
+        "run bodies the document rejects are accepted",
+        (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
+        "RUNS-BAD-BODY",
+        on_response=_bad_body_accepted,
+    ),
+    # --- interrupts ---------------------------------------------------------------------------------
+    Fault(
+        "interrupted-thread-idle",
+        "a thread stopped by interrupt() or a breakpoint is shown idle",
+        (I + "test_interrupt_leaves_the_thread_interrupted", I + "test_breakpoint_stops_at_the_node[before]"),
+        "RUNS-INTERRUPT",
+        on_response=_shown_idle_when_interrupted,
+    ),
+    Fault(
+        "resume-value-lost",
+        "command.resume does not pass the value given to the graph",
+        (I + "test_resume_completes_the_graph_with_the_value",),
+        "RUNS-RESUME",
+        on_request=_resume_value_lost,
+    ),
+    Fault(
+        "interrupt-before-ignored",
+        "interrupt_before is ignored",
+        (I + "test_breakpoint_stops_at_the_node[before]",),
+        "RUNS-INTERRUPT-BEFORE",
+        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "interrupt_before"),
+    ),
+    Fault(
+        "interrupt-after-ignored",
+        "interrupt_after is ignored",
+        (I + "test_breakpoint_stops_at_the_node[after]",),
+        "RUNS-INTERRUPT-AFTER",
+        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "interrupt_after"),
+    ),
+    Fault(
+        "continue-restarts",
+        "a run with input null after a breakpoint starts the graph over",
+        (I + "test_input_null_continues_from_the_breakpoint[before]",),
+        "RUNS-CONTINUE",
+        on_request=lambda req: (
+            req.body.update(input={"messages": []})
+            if req.is_("POST", "/threads/*/runs/wait")
+            and isinstance(req.body, dict)
+            and "input" in req.body
+            and req.body["input"] is None
+            else None
+        ),
+    ),
+    # --- options --------------------------------------------------------------------------------------
+    Fault(
+        "configurable-dropped",
+        "config.configurable does not reach the graph",
+        (O + "test_configurable_reaches_the_graph",),
+        "RUNS-CONFIGURABLE",
+        on_request=_configurable_dropped,
+    ),
+    Fault(
+        "context-dropped",
+        "context does not reach the graph",
+        (O + "test_context_reaches_the_graph",),
+        "RUNS-CONTEXT",
+        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "context"),
+    ),
+    Fault(
+        "run-metadata-dropped",
+        "the run's metadata is not kept",
+        (O + "test_metadata_is_kept_on_the_run",),
+        "RUNS-METADATA",
+        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "metadata"),
+    ),
+    Fault(
+        "checkpoint-ignored",
+        "checkpoint is ignored (the run starts from the latest state)",
+        (O + "test_checkpoint_forks_the_state",),
+        "RUNS-CHECKPOINT",
+        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "checkpoint"),
+    ),
+    Fault(
+        "after-seconds-ignored",
+        "after_seconds is ignored (the run starts at once)",
+        (O + "test_after_seconds_keeps_the_run_pending",),
+        "RUNS-AFTER-SECONDS",
+        on_request=_drop_body_field("POST", "/threads/*/runs", "after_seconds"),
+    ),
+    Fault(
+        "durability-exit-rejected",
+        "durability exit is rejected with 422",
+        (O + "test_durability_is_accepted_and_the_run_succeeds[exit]",),
+        "RUNS-DURABILITY",
+        on_request=lambda req: (
+            Resp(422, {"content-type": "application/json"}, b'{"detail": "durability"}')
+            if req.is_("POST", "/threads/*/runs/wait")
+            and isinstance(req.body, dict)
+            and req.body.get("durability") == "exit"
+            else None
+        ),
+    ),
+    # --- stateless ------------------------------------------------------------------------------------
+    Fault(
+        "stateless-keep-ignored",
+        "on_completion keep is ignored (the temporary thread is deleted)",
+        (SL + "test_on_completion_keep_leaves_the_thread", SL + "test_background_run_reaches_success"),
+        "STATELESS-ON-COMPLETION",
+        on_request=lambda req: (
+            req.body.pop("on_completion", None)
+            if (req.is_("POST", "/runs/wait") or req.is_("POST", "/runs")) and isinstance(req.body, dict)
+            else None
+        ),
+    ),
+    Fault(
+        "stateless-thread-kept",
+        "temporary threads are never deleted (on_completion delete ignored)",
+        (SL + "test_on_completion_delete_removes_the_thread[wait-default]",),
+        "STATELESS-ON-COMPLETION",
+        on_response=_thread_not_deleted,
+    ),
+    Fault(
+        "stateless-wait-not-final",
+        "POST /runs/wait answers before the last message",
+        (SL + "test_wait_answers_the_final_values",),
+        "STATELESS-WAIT",
+        on_response=json_response("POST", "/runs/wait", _drop_last_message),
+    ),
+    Fault(
+        "stateless-stream-no-metadata",
+        "POST /runs/stream does not start with metadata",
+        (SL + "test_stream_starts_with_metadata_and_ends_with_the_run",),
+        "STATELESS-STREAM",
+        on_response=stream_events("POST", "/runs/stream", _drop("metadata")),
+    ),
+    Fault(
+        "stateless-batch-first-only",
+        "POST /runs/batch runs only the first item",
+        (SL + "test_batch_runs_each_reach_their_final_status",),
+        "STATELESS-BATCH",
+        on_request=_batch_first_only,
     ),
 )
