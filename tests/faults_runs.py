@@ -235,6 +235,11 @@ def _thread_not_deleted(req: Req, resp: Resp) -> None:
         resp.status = 200
 
 
+def _keep_ignored(req: Req) -> None:
+    if (req.is_("POST", "/runs/wait") or req.is_("POST", "/runs")) and isinstance(req.body, dict):
+        req.body.pop("on_completion", None)
+
+
 def _batch_first_only(req: Req) -> None:
     if req.is_("POST", "/runs/batch") and isinstance(req.body, list) and len(req.body) > 1:
         req.body[:] = req.body[:1]
@@ -562,11 +567,7 @@ FAULTS: tuple[Fault, ...] = (
         "on_completion keep is ignored (the temporary thread is deleted)",
         (SL + "test_on_completion_keep_leaves_the_thread", SL + "test_background_run_reaches_success"),
         "STATELESS-ON-COMPLETION",
-        on_request=lambda req: (
-            req.body.pop("on_completion", None)
-            if (req.is_("POST", "/runs/wait") or req.is_("POST", "/runs")) and isinstance(req.body, dict)
-            else None
-        ),
+        on_request=_keep_ignored,
     ),
     Fault(
         "stateless-thread-kept",

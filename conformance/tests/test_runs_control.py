@@ -166,15 +166,24 @@ def _statuses(b: Busy) -> dict[str, Any]:
     return {"first": b.status_of(b.first), "second": b.status_of(b.second)}
 
 
-def _second_created(b: Busy, contract) -> None:
-    contract.validate(b.action, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
+def _second_created(b: Busy, contract, rule: str) -> None:
+    contract.validate(b.action, "POST /threads/{thread_id}/runs", status=200, rule=rule)
+
+
+def _evidence(b: Busy) -> Exchange:
+    """The last look at the first run (its final status, or its 404)."""
+    return b.finals.get(b.first["run_id"]) or b.action
 
 
 def test_reject_answers_409_and_leaves_the_first_run(control, contract):
     """multitask_strategy reject on a busy thread: 409, and the run in progress succeeds unaffected."""
     b = control.busy["multitask-reject"]
-    contract.validate(b.action, "POST /threads/{thread_id}/runs", status=409, rule="RUNS-MULTITASK-REJECT")
-    expect_equal(_statuses(b), {"first": "success", "second": None}, rule="RUNS-MULTITASK-REJECT")
+    contract.validate(
+        b.action, "POST /threads/{thread_id}/runs", status=409, rule="RUNS-MULTITASK-REJECT", exchange=_evidence(b)
+    )
+    expect_equal(
+        _statuses(b), {"first": "success", "second": None}, rule="RUNS-MULTITASK-REJECT", exchange=_evidence(b)
+    )
     expect_equal(b.messages(), ["a", f"{ECHO_PREFIX}a"], rule="RUNS-MULTITASK-REJECT", exchange=b.state)
 
 
@@ -187,24 +196,31 @@ def test_enqueue_runs_the_second_after_the_first(control, contract, strategy):
     assert default == "enqueue", f"the document's default multitask_strategy is {default!r}: update this test"
     rule = "RUNS-MULTITASK-ENQUEUE" if strategy == "enqueue" else "RUNS-MULTITASK-DEFAULT"
     b = control.busy[f"multitask-{strategy}"]
-    _second_created(b, contract)
-    expect_equal(_statuses(b), {"first": "success", "second": "success"}, rule=rule)
+    _second_created(b, contract, rule)
+    expect_equal(_statuses(b), {"first": "success", "second": "success"}, rule=rule, exchange=_evidence(b))
     expect_equal(b.messages(), ["a", f"{ECHO_PREFIX}a", "b", f"{ECHO_PREFIX}b"], rule=rule, exchange=b.state)
 
 
 def test_interrupt_ends_the_first_interrupted(control, contract):
     """interrupt: the run in progress ends interrupted (its input kept), then the second runs."""
     b = control.busy["multitask-interrupt"]
-    _second_created(b, contract)
-    expect_equal(_statuses(b), {"first": "interrupted", "second": "success"}, rule="RUNS-MULTITASK-INTERRUPT")
+    _second_created(b, contract, "RUNS-MULTITASK-INTERRUPT")
+    expect_equal(
+        _statuses(b),
+        {"first": "interrupted", "second": "success"},
+        rule="RUNS-MULTITASK-INTERRUPT",
+        exchange=_evidence(b),
+    )
     expect_equal(b.messages(), ["a", "b", f"{ECHO_PREFIX}b"], rule="RUNS-MULTITASK-INTERRUPT", exchange=b.state)
 
 
 def test_rollback_deletes_the_first_run(control, contract):
     """rollback: the run in progress is deleted (404) with its state, then the second runs."""
     b = control.busy["multitask-rollback"]
-    _second_created(b, contract)
-    expect_equal(_statuses(b), {"first": GONE, "second": "success"}, rule="RUNS-MULTITASK-ROLLBACK")
+    _second_created(b, contract, "RUNS-MULTITASK-ROLLBACK")
+    expect_equal(
+        _statuses(b), {"first": GONE, "second": "success"}, rule="RUNS-MULTITASK-ROLLBACK", exchange=_evidence(b)
+    )
     expect_equal(b.messages(), ["b", f"{ECHO_PREFIX}b"], rule="RUNS-MULTITASK-ROLLBACK", exchange=b.state)
 
 
