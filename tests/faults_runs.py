@@ -136,14 +136,6 @@ def _drop_last_event_id(req: Req) -> None:
     req.headers.pop("last-event-id", None)
 
 
-def _set_body(method: str, pattern: str, name: str, value: Any) -> Callable[[Req], None]:
-    def hook(req: Req) -> None:
-        if req.is_(method, pattern) and isinstance(req.body, dict):
-            req.body[name] = value
-
-    return hook
-
-
 def _strategy_as(old: str, new: str) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if (
