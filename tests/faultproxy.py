@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
+FORWARDED_HEADERS = ("last-event-id",)  # request headers a server acts on (stream resumption)
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
@@ -29,6 +30,7 @@ class Req:
     query: dict[str, str]
     body: Any = None  # parsed JSON, or None
     raw: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)  # the request headers forwarded (FORWARDED_HEADERS)
 
     def is_(self, method: str, pattern: str) -> bool:
         """Match "GET /threads/*/runs/*": '*' stands for one path segment."""
@@ -119,6 +121,7 @@ class FaultProxy:
         body = json.dumps(req.body).encode() if req.body is not None else req.raw or None
         url = req.path + ("?" + urlencode(req.query) if req.query else "")
         headers = {"content-type": "application/json"} if body else {}
+        headers.update(req.headers)
         request = self.http.build_request(req.method, url, content=body, headers=headers)
         response = self.http.send(request, stream=True)
         kept = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
@@ -189,7 +192,8 @@ class FaultProxy:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw)
+                forwarded = {h: self.headers[h] for h in FORWARDED_HEADERS if self.headers.get(h) is not None}
+                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw, forwarded)
                 try:
                     resp = proxy.handle(req)
                 except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection

@@ -192,3 +192,156 @@ class Api:
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())
+
+
+# ------------------------------------------------------------------------------------ runs in depth
+# Added for the runs areas (test_runs_*.py, test_stateless_runs.py): a bounded SSE reader and helpers.
+
+STREAM_MAX_EVENTS = 400
+STREAM_MAX_BYTES = 2_000_000
+
+
+class SseEvent(dict):
+    """One server-sent event: ``event`` (its name), ``data`` (parsed JSON, or the raw text), ``id``."""
+
+    @property
+    def name(self) -> str:
+        return self.get("event") or "message"
+
+    @property
+    def data(self) -> Any:
+        return self.get("data")
+
+
+def _parse_sse(text: str) -> list[SseEvent]:
+    import json as _json
+
+    events: list[SseEvent] = []
+    fields: dict[str, list[str]] = {}
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line == "":
+            if "data" in fields or "event" in fields:
+                raw = "\n".join(fields.get("data", []))
+                try:
+                    data: Any = _json.loads(raw) if raw else None
+                except ValueError:
+                    data = raw
+                event = SseEvent(event=(fields.get("event") or [""])[-1], data=data)
+                if "id" in fields:
+                    event["id"] = fields["id"][-1]
+                events.append(event)
+            fields = {}
+            continue
+        if line.startswith(":"):
+            continue  # a comment (heartbeat)
+        name, _, value = line.partition(":")
+        fields.setdefault(name, []).append(value[1:] if value.startswith(" ") else value)
+    return events
+
+
+def read_stream(
+    client: ApiClient,
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+    seconds: float = 30.0,
+    max_events: int = STREAM_MAX_EVENTS,
+    max_bytes: int = STREAM_MAX_BYTES,
+) -> tuple[Exchange, list[SseEvent], bool, str]:
+    """Read an event stream to its end, bounded in seconds, events and bytes.
+
+    Returns the exchange (its text is what was read), the events, whether the stream ended by itself
+    (False: a bound cut it short) and the answer's Content-Location. A stream that never ends never hangs the suite.
+    """
+    import httpx
+
+    kwargs: dict[str, Any] = {"headers": headers, "timeout": seconds}
+    if json_body is not None:
+        kwargs["json"] = json_body
+    request = client.http.build_request(method, path, **kwargs)
+    deadline = time.monotonic() + seconds
+    body = b""
+    ended, status, ctype, location = False, 0, "", ""
+    started = time.monotonic()
+    try:
+        response = client.http.send(request, stream=True)
+        status, ctype = response.status_code, response.headers.get("content-type", "")
+        location = response.headers.get("content-location", "")
+        try:
+            for chunk in response.iter_raw():
+                body += chunk
+                if (
+                    len(body) >= max_bytes
+                    or time.monotonic() >= deadline
+                    or body.replace(b"\r\n", b"\n").count(b"\n\n") >= max_events
+                ):
+                    break
+            else:
+                ended = True
+        finally:
+            response.close()
+    except httpx.TransportError:  # includes timeouts: what was read so far is judged
+        pass
+    text = body.decode("utf-8", "replace")
+    exchange = Exchange(
+        method=method,
+        url=str(request.url),
+        path=request.url.raw_path.decode(),
+        request_body=json_body,
+        status=status,
+        content_type=ctype,
+        text=text if status else "(no answer)",
+        elapsed=time.monotonic() - started,
+        secret_headers=client.secret_headers,
+    )
+    client.exchanges.append(exchange)
+    events = _parse_sse(text) if "event-stream" in ctype else []
+    return exchange, events[:max_events], ended, location
+
+
+def request_located(client: ApiClient, method: str, path: str, json_body: Any = None) -> tuple[Exchange, str]:
+    """Send like ``client.request`` and also return the answer's Content-Location ("" when absent).
+
+    The recording client keeps no headers; wait answers name their thread and run only there.
+    """
+    import httpx
+
+    from conformance.contract.failures import ConformanceFailure
+
+    kwargs: dict[str, Any] = {} if json_body is None else {"json": json_body}
+    request = client.http.build_request(method, path, **kwargs)
+    shown = request.url.raw_path.decode()
+    try:
+        response = client.http.send(request)
+    except httpx.TransportError as exc:
+        raise ConformanceFailure(
+            "HTTP-TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "HTTP-TRANSPORT",
+            f"{method} {shown}: no answer ({type(exc).__name__})",
+            expected="an answer within the request timeout",
+            actual="no answer",
+        ) from None
+    exchange = Exchange(
+        method=method,
+        url=str(request.url),
+        path=shown,
+        request_body=json_body,
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        text=response.text,
+        elapsed=response.elapsed.total_seconds(),
+        secret_headers=client.secret_headers,
+    )
+    client.exchanges.append(exchange)
+    return exchange, response.headers.get("content-location", "")
+
+
+def location_ids(location: str) -> tuple[str | None, str | None]:
+    """(thread_id, run_id) named by a location such as "/threads/T/runs/R" or "/runs/R"."""
+    parts = location.split("?", 1)[0].strip("/").split("/")
+
+    def after(word: str) -> str | None:
+        return parts[parts.index(word) + 1] if word in parts[:-1] else None
+
+    return after("threads"), after("runs")

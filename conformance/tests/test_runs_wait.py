@@ -1,0 +1,137 @@
+"""Waiting for a run: POST .../runs/wait answers the final values (or the error), the run and the thread
+show the outcome, and join on a failed run answers its error. A failed run is never reported success."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+
+from conformance.contract.checks import expect, expect_equal, expect_status
+from conformance.contract.client import ApiClient, Exchange
+from conformance.graphs import ECHO_PREFIX, FAILURE_MESSAGE
+from conformance.tests.flows import Api, human, location_ids, request_located
+
+pytestmark = pytest.mark.area("thread-runs")
+
+WAIT = "POST /threads/{thread_id}/runs/wait"
+
+
+@dataclass
+class Waited:
+    thread_id: str
+    answer: Exchange
+    run_id: str | None
+    run: Exchange | None = None
+    runs: Exchange | None = None
+    thread: Exchange | None = None
+    join: Exchange | None = None
+
+
+def _wait(api: Api, graph: str, text: str) -> Waited:
+    thread_id = api.create_thread({"scenario": f"wait-{graph}"})["thread_id"]
+    answer, location = request_located(
+        api.client, "POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": graph, "input": human(text)}
+    )
+    run_id = location_ids(location)[1]
+    waited = Waited(thread_id, answer, run_id)
+    runs = api.client.get(f"/threads/{thread_id}/runs")
+    waited.runs = runs
+    if not run_id and runs.status == 200 and isinstance(runs.json(), list) and len(runs.json()) == 1:
+        waited.run_id = runs.json()[0].get("run_id")  # no Content-Location: the thread's only run
+    if waited.run_id:
+        waited.run = api.client.get(f"/threads/{thread_id}/runs/{waited.run_id}")
+        waited.join = api.client.get(f"/threads/{thread_id}/runs/{waited.run_id}/join")
+    waited.thread = api.client.get(f"/threads/{thread_id}")
+    return waited
+
+
+@pytest.fixture(scope="module")
+def waited(certification, contract) -> dict[str, Waited]:
+    """One wait on the echo graph and one on the failing graph, side by side."""
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    with ThreadPoolExecutor(2) as pool:
+        done = pool.submit(_wait, api, "agent", "wait for me")
+        failed = pool.submit(_wait, api, "fail", "fail for me")
+        return {"agent": done.result(), "fail": failed.result()}
+
+
+def _run_id(waited: Waited) -> str:
+    expect(
+        waited.run_id is not None,
+        "RUNS-WAIT",
+        "POST .../runs/wait: the run cannot be found (no Content-Location, and not one run in the runs list)",
+        expected="the run created by wait",
+        actual=waited.runs.text[:300] if waited.runs else None,
+        exchange=waited.answer,
+    )
+    return waited.run_id  # type: ignore[return-value]
+
+
+def test_wait_answers_the_final_values(waited, contract):
+    """POST .../runs/wait answers the final state: the echo is the last message."""
+    values = contract.validate(waited["agent"].answer, WAIT, status=200, rule="RUNS-WAIT")
+    messages = values.get("messages") if isinstance(values, dict) else None
+    last = messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
+    expect(
+        last.get("content") == f"{ECHO_PREFIX}wait for me" and last.get("type") == "ai",
+        "RUNS-WAIT",
+        "POST .../runs/wait did not answer the final values",
+        expected=f"the AI message {ECHO_PREFIX}wait for me last",
+        actual=last or values,
+        exchange=waited["agent"].answer,
+    )
+
+
+def test_run_and_thread_after_wait(waited, contract):
+    """After wait, the run is success and the thread idle."""
+    w = waited["agent"]
+    _run_id(w)
+    run = contract.validate(w.run, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
+    expect_equal(run.get("status"), "success", rule="RUNS-WAIT", exchange=w.run)
+    thread = contract.validate(w.thread, "GET /threads/{thread_id}", status=200, rule="THREADS-GET")
+    expect_equal(thread.get("status"), "idle", rule="RUNS-WAIT", exchange=w.thread)
+
+
+def test_wait_on_failing_graph_answers_the_error(waited, contract):
+    """POST .../runs/wait of a run that raises answers the error it ended with, not values."""
+    w = waited["fail"]
+    body = contract.validate(w.answer, WAIT, rule="RUNS-WAIT-ERROR")
+    expect(
+        FAILURE_MESSAGE in w.answer.text and "messages" not in (body if isinstance(body, dict) else {}),
+        "RUNS-WAIT-ERROR",
+        "POST .../runs/wait on a failing graph does not answer the graph's error",
+        expected=f"an error naming {FAILURE_MESSAGE!r} (the reference: {{'__error__': {{...}}}})",
+        actual=body,
+        exchange=w.answer,
+    )
+
+
+def test_failed_run_is_error_never_success(waited, contract):
+    """The failed run is error (on the run and in the runs list), and its thread is error."""
+    w = waited["fail"]
+    _run_id(w)
+    run = contract.validate(w.run, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
+    expect_equal(run.get("status"), "error", rule="RUNS-FAILED-STATUS", exchange=w.run)
+    runs = contract.validate(w.runs, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
+    listed = {r.get("run_id"): r.get("status") for r in runs}
+    expect_equal(listed, {w.run_id: "error"}, rule="RUNS-FAILED-STATUS", exchange=w.runs)
+    thread = contract.validate(w.thread, "GET /threads/{thread_id}", status=200, rule="THREADS-GET")
+    expect_equal(thread.get("status"), "error", rule="RUNS-FAILED-STATUS", exchange=w.thread)
+
+
+def test_join_on_failed_run_answers_the_error(waited, contract):
+    """GET .../join of a failed run answers the error it ended with (not {} and not values)."""
+    w = waited["fail"]
+    _run_id(w)
+    expect_status(w.join, 200, rule="RUNS-JOIN-ERROR")
+    body = contract.validate(w.join, "GET /threads/{thread_id}/runs/{run_id}/join", status=200, rule="RUNS-JOIN-ERROR")
+    expect(
+        isinstance(body, dict) and body != {} and FAILURE_MESSAGE in w.join.text,
+        "RUNS-JOIN-ERROR",
+        "GET .../join of a failed run does not answer the run's error",
+        expected=f"an error object naming {FAILURE_MESSAGE!r}",
+        actual=body,
+        exchange=w.join,
+    )

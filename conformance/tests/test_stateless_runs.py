@@ -1,0 +1,258 @@
+"""Stateless runs (/runs...): a background run, wait, stream and batch on temporary threads, and
+on_completion: delete (the default) removes the temporary thread, keep leaves it. The runs proceed
+side by side; threads that are kept are tracked and deleted at the end of the session."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from conformance.contract.checks import expect, expect_equal
+from conformance.contract.client import ApiClient, Exchange
+from conformance.graphs import ECHO_PREFIX, FAILURE_MESSAGE
+from conformance.tests.flows import (
+    POLL_INTERVAL,
+    TERMINAL_RUN_STATUSES,
+    Api,
+    human,
+    location_ids,
+    read_stream,
+    request_located,
+)
+
+pytestmark = pytest.mark.area("stateless-runs")
+
+RUN = "GET /threads/{thread_id}/runs/{run_id}"
+GRACE = 5.0  # seconds a deleted temporary thread may take to disappear after its run
+
+
+def _settle(api: Api, thread_id: str, run_id: str) -> Exchange:
+    deadline = time.monotonic() + api.run_timeout
+    while True:
+        exchange = api.client.get(f"/threads/{thread_id}/runs/{run_id}")
+        status = exchange.json().get("status") if exchange.status == 200 else None
+        if exchange.status != 200 or status in TERMINAL_RUN_STATUSES or time.monotonic() >= deadline:
+            return exchange
+        time.sleep(POLL_INTERVAL)
+
+
+def _gone(api: Api, thread_id: str) -> Exchange:
+    deadline = time.monotonic() + GRACE
+    while True:
+        exchange = api.client.get(f"/threads/{thread_id}")
+        if exchange.status == 404 or time.monotonic() >= deadline:
+            return exchange
+        time.sleep(POLL_INTERVAL)
+
+
+def _background(api: Api) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "created": api.client.post(
+            "/runs",
+            json={"assistant_id": "agent", "input": human("stateless"), "metadata": api.tag, "on_completion": "keep"},
+        )
+    }
+    run = found["created"].json() if found["created"].status == 200 else {}
+    if run.get("thread_id"):
+        api.cert.track_thread(run["thread_id"])
+        found["final"] = _settle(api, run["thread_id"], run["run_id"])
+        found["state"] = api.client.get(f"/threads/{run['thread_id']}/state")
+    return found
+
+
+def _wait(api: Api, graph: str, on_completion: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"assistant_id": graph, "input": human(f"wait {graph}"), "metadata": api.tag}
+    if on_completion:
+        body["on_completion"] = on_completion
+    answer, location = request_located(api.client, "POST", "/runs/wait", body)
+    thread_id, run_id = location_ids(location)
+    found: dict[str, Any] = {"answer": answer, "thread_id": thread_id, "run_id": run_id}
+    if thread_id:
+        api.cert.track_thread(thread_id)
+        found["thread"] = _gone(api, thread_id) if on_completion != "keep" else api.client.get(f"/threads/{thread_id}")
+        if on_completion == "keep" and run_id:
+            found["run"] = api.client.get(f"/threads/{thread_id}/runs/{run_id}")
+    return found
+
+
+def _stream(api: Api) -> dict[str, Any]:
+    exchange, events, ended, location = read_stream(
+        api.client,
+        "POST",
+        "/runs/stream",
+        json_body={"assistant_id": "agent", "input": human("stream"), "stream_mode": ["values"], "metadata": api.tag},
+        seconds=max(api.run_timeout, 5.0),
+    )
+    return {"exchange": exchange, "events": events, "ended": ended, "location": location}
+
+
+def _batch(api: Api) -> dict[str, Any]:
+    items = [
+        {"assistant_id": "agent", "input": human("batch"), "metadata": api.tag, "on_completion": "keep"},
+        {"assistant_id": "fail", "input": human("batch"), "metadata": api.tag, "on_completion": "keep"},
+    ]
+    found: dict[str, Any] = {"created": api.client.post("/runs/batch", json=items), "finals": []}
+    runs = found["created"].json() if found["created"].status == 200 else []
+    for run in runs if isinstance(runs, list) else []:
+        if isinstance(run, dict) and run.get("thread_id"):
+            api.cert.track_thread(run["thread_id"])
+            found["finals"].append(_settle(api, run["thread_id"], run["run_id"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def stateless(certification, contract) -> dict[str, Any]:
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    with ThreadPoolExecutor(6) as pool:
+        jobs = {
+            "background": pool.submit(_background, api),
+            "wait-default": pool.submit(_wait, api, "agent", None),
+            "wait-keep": pool.submit(_wait, api, "agent", "keep"),
+            "wait-fail": pool.submit(_wait, api, "fail", "delete"),
+            "stream": pool.submit(_stream, api),
+            "batch": pool.submit(_batch, api),
+        }
+        return {name: job.result() for name, job in jobs.items()}
+
+
+def _last_content(values: Any) -> Any:
+    messages = values.get("messages") if isinstance(values, dict) else None
+    return (
+        messages[-1].get("content")
+        if isinstance(messages, list) and messages and isinstance(messages[-1], dict)
+        else values
+    )
+
+
+def test_background_run_reaches_success(stateless, contract):
+    """POST /runs answers a run on a temporary thread, which reaches success with the echo."""
+    found = stateless["background"]
+    run = contract.validate(found["created"], "POST /runs", status=200, rule="STATELESS-RUN")
+    expect(
+        isinstance(run.get("thread_id"), str),
+        "STATELESS-RUN",
+        "POST /runs: the run names no thread",
+        expected="a thread_id",
+        actual=run.get("thread_id"),
+        exchange=found["created"],
+    )
+    final = contract.validate(found["final"], RUN, status=200, rule="RUNS-GET")
+    expect_equal(final.get("status"), "success", rule="STATELESS-RUN", exchange=found["final"])
+    state = contract.validate(found["state"], "GET /threads/{thread_id}/state", status=200, rule="STATE-GET")
+    expect_equal(
+        _last_content(state.get("values")), f"{ECHO_PREFIX}stateless", rule="STATELESS-RUN", exchange=found["state"]
+    )
+
+
+def test_wait_answers_the_final_values(stateless, contract):
+    """POST /runs/wait answers the final values."""
+    found = stateless["wait-default"]
+    values = contract.validate(found["answer"], "POST /runs/wait", status=200, rule="STATELESS-WAIT")
+    expect_equal(_last_content(values), f"{ECHO_PREFIX}wait agent", rule="STATELESS-WAIT", exchange=found["answer"])
+
+
+def test_wait_on_failing_graph_answers_the_error(stateless, contract):
+    """POST /runs/wait of a failing graph answers the error it ended with."""
+    found = stateless["wait-fail"]
+    body = contract.validate(found["answer"], "POST /runs/wait", rule="STATELESS-WAIT")
+    expect(
+        FAILURE_MESSAGE in found["answer"].text and not (isinstance(body, dict) and "messages" in body),
+        "STATELESS-WAIT",
+        "POST /runs/wait on a failing graph does not answer the graph's error",
+        expected=f"an error naming {FAILURE_MESSAGE!r}",
+        actual=body,
+        exchange=found["answer"],
+    )
+
+
+@pytest.mark.parametrize("case", ["wait-default", "wait-fail"])
+def test_on_completion_delete_removes_the_thread(stateless, contract, case):
+    """on_completion delete (the default): the temporary thread is gone once the run has ended."""
+    found = stateless[case]
+    expect(
+        found["thread_id"],
+        "STATELESS-ON-COMPLETION",
+        "POST /runs/wait: no Content-Location names the thread",
+        expected="Content-Location: /threads/{thread_id}/runs/{run_id}",
+        actual=None,
+        exchange=found["answer"],
+    )
+    contract.validate(found["thread"], "GET /threads/{thread_id}", status=404, rule="STATELESS-ON-COMPLETION")
+
+
+def test_on_completion_keep_leaves_the_thread(stateless, contract):
+    """on_completion keep: the temporary thread is kept, with the finished run."""
+    found = stateless["wait-keep"]
+    expect(
+        found["thread_id"],
+        "STATELESS-ON-COMPLETION",
+        "POST /runs/wait: no Content-Location names the thread",
+        expected="Content-Location: /threads/{thread_id}/runs/{run_id}",
+        actual=None,
+        exchange=found["answer"],
+    )
+    thread = contract.validate(found["thread"], "GET /threads/{thread_id}", status=200, rule="STATELESS-ON-COMPLETION")
+    expect_equal(
+        _last_content(thread.get("values")),
+        f"{ECHO_PREFIX}wait agent",
+        rule="STATELESS-ON-COMPLETION",
+        exchange=found["thread"],
+    )
+    run = contract.validate(found["run"], RUN, status=200, rule="RUNS-GET")
+    expect_equal(run.get("status"), "success", rule="STATELESS-ON-COMPLETION", exchange=found["run"])
+
+
+def test_stream_starts_with_metadata_and_ends_with_the_run(stateless, contract):
+    """POST /runs/stream: metadata naming the run first, values only, the echo last, then the end."""
+    found = stateless["stream"]
+    exchange, events = found["exchange"], found["events"]
+    contract.validate(exchange, "POST /runs/stream", status=200, rule="STATELESS-STREAM")
+    names = [e.name for e in events]
+    expect(
+        found["ended"]
+        and names[:1] == ["metadata"]
+        and set(names[1:]) == {"values"}
+        and isinstance(events[0].data, dict)
+        and events[0].data.get("run_id"),
+        "STATELESS-STREAM",
+        "POST /runs/stream is not metadata (with the run id) then values, ending with the run",
+        expected=["metadata", "values", "..."],
+        actual=names,
+        exchange=exchange,
+    )
+    expect_equal(_last_content(events[-1].data), f"{ECHO_PREFIX}stream", rule="STATELESS-STREAM", exchange=exchange)
+
+
+def test_batch_runs_each_reach_their_final_status(stateless, contract):
+    """POST /runs/batch: one run per item, each final (the echo success, the failing graph error)."""
+    found = stateless["batch"]
+    runs = contract.validate(found["created"], "POST /runs/batch", status=200, rule="STATELESS-BATCH")
+    expect(
+        isinstance(runs, list) and len(runs) == 2,
+        "STATELESS-BATCH",
+        "POST /runs/batch: not one run per item",
+        expected="2 runs",
+        actual=runs,
+        exchange=found["created"],
+    )
+    statuses = [f.json().get("status") if f.status == 200 else f.status for f in found["finals"]]
+    expect_equal(statuses, ["success", "error"], rule="STATELESS-BATCH", exchange=found["created"])
+
+
+BAD: dict[str, tuple[str, Any]] = {
+    "runs-no-assistant": ("/runs", {"input": {}}),
+    "runs-on-completion": ("/runs", {"assistant_id": "agent", "input": {}, "on_completion": "archive"}),
+    "wait-stream-mode": ("/runs/wait", {"assistant_id": "agent", "input": {}, "stream_mode": "everything"}),
+    "batch-not-a-list": ("/runs/batch", {"assistant_id": "agent", "input": {}}),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_stateless_body_is_422(api, name):
+    """A stateless run body the document rejects answers 422 with an ErrorResponse."""
+    path, body = BAD[name]
+    exchange = api.client.post(path, json=body)
+    api.contract.validate(exchange, f"POST {path}", status=422, rule="RUNS-BAD-BODY")
