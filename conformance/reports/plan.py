@@ -33,7 +33,18 @@ AREAS = (
     "sdk-js",
     "properties",
 )
-CORE_AREAS = ("thread-status", "thread-search", "thread-runs", "thread-state")
+CORE_AREAS = (
+    "threads",
+    "thread-status",
+    "thread-search",
+    "thread-runs",
+    "thread-state",
+    "thread-history",
+    "runs-stream",
+    "runs-control",
+    "runs-interrupt",
+    "assistants",
+)
 
 PROFILES: dict[str, tuple[str, ...] | None] = {"core": CORE_AREAS, "full": None}  # None: every area
 DEFAULT_PROFILE = "full"
