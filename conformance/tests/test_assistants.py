@@ -438,22 +438,22 @@ def test_subgraphs_are_named_by_namespace(api, target, case):
 
 
 # --------------------------------------------------------------------- configuration reaches runs
-CONFIG_RUNS = {  # case -> (assistant body, run extra, what the run must see: (part, key) -> value)
+CONFIG_RUNS = {  # case -> (assistant body, run extra, what the run must see: "part.key" -> value)
     "configurable": (
         {"config": {"configurable": {"model": "assistant", "tone": "dry"}}},
         {},
-        {("configurable", "model"): "assistant", ("configurable", "tone"): "dry"},
+        {"configurable.model": "assistant", "configurable.tone": "dry"},
     ),
     "configurable-overridden": (
         {"config": {"configurable": {"model": "assistant", "tone": "dry"}}},
         {"config": {"configurable": {"model": "run"}}},
-        {("configurable", "model"): "run", ("configurable", "tone"): "dry"},
+        {"configurable.model": "run", "configurable.tone": "dry"},
     ),
-    "context": ({"context": {"model": "assistant", "depth": 1}}, {}, {("context", "model"): "assistant"}),
+    "context": ({"context": {"model": "assistant", "depth": 1}}, {}, {"context.model": "assistant"}),
     "context-overridden": (
         {"context": {"model": "assistant", "depth": 1}},
         {"context": {"model": "run"}},
-        {("context", "model"): "run", ("context", "depth"): 1},
+        {"context.model": "run", "context.depth": 1},
     ),
 }
 
@@ -491,7 +491,10 @@ def test_assistant_configuration_reaches_the_run(configured_runs, case):
     """A run through an assistant sees its configurable / context; the run's own value for a key wins."""
     wanted = CONFIG_RUNS[case][2]
     seen = configured_runs.seen[case] if isinstance(configured_runs.seen[case], dict) else {}
-    got = {(part, key): (seen.get(part) or {}).get(key) for part, key in wanted}
+    got = {}
+    for where in wanted:
+        part, key = where.split(".")
+        got[where] = (seen.get(part) or {}).get(key)
     expect_equal(got, wanted, rule="ASSISTANTS-CONFIG-USED", exchange=configured_runs.exchanges[case])
 
 

@@ -27,6 +27,7 @@ class Histories:
     steps: str = ""  # steps, one run
     long: str = ""  # created with LONG_SUPERSTEPS supersteps
     lengths: list[int] = field(default_factory=list)  # history length of two_runs: before, after run 1, run 2
+    last: Exchange | None = None  # the history read after the last run
 
 
 def _history_post(api: Api, thread_id: str, body: dict, rule: str = "HISTORY-GET") -> tuple[list[dict], Exchange]:
@@ -59,7 +60,8 @@ def histories(certification, contract) -> Histories:
     for text in ("one", "two"):
         run, _ = api.start_run(made.two_runs, "agent", human(text), schema=False)
         api.wait_run(made.two_runs, run["run_id"], schema=False)
-        made.lengths.append(len(_history_post(api, made.two_runs, {"limit": 100})[0]))
+        history, made.last = _history_post(api, made.two_runs, {"limit": 100})
+        made.lengths.append(len(history))
     api.wait_run(made.steps, steps_run["run_id"], schema=False)
     return made
 
@@ -100,16 +102,16 @@ def test_history_is_newest_first_and_parents_chain(api, histories, method):
 def test_history_grows_by_the_steps_each_run_took(api, histories):
     """Each run of the agent graph adds its checkpoints: the input, the start step and the echo step."""
     wanted = [0, AGENT_RUN_CHECKPOINTS, 2 * AGENT_RUN_CHECKPOINTS]
-    expect_equal(histories.lengths, wanted, rule="HISTORY-GROWS")
+    expect_equal(histories.lengths, wanted, rule="HISTORY-GROWS", exchange=histories.last)
 
 
 def test_history_of_a_run_names_each_node(api, histories):
     """A run of the steps graph adds one checkpoint per step, and their next nodes follow the graph."""
-    history = _full(api, histories.steps)
+    history, exchange = _history_post(api, histories.steps, {"limit": 100}, rule="HISTORY-GROWS")
     nexts = [entry.get("next") for entry in reversed(history)]
     wanted = [["__start__"], *([n] for n in STEP_NODES), []]
-    expect_equal(len(history), STEPS_RUN_CHECKPOINTS, rule="HISTORY-GROWS")
-    expect_equal(nexts, wanted, rule="HISTORY-GROWS")
+    expect_equal(len(history), STEPS_RUN_CHECKPOINTS, rule="HISTORY-GROWS", exchange=exchange)
+    expect_equal(nexts, wanted, rule="HISTORY-GROWS", exchange=exchange)
 
 
 # -------------------------------------------------------------------------------------------- limit

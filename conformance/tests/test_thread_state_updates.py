@@ -159,8 +159,8 @@ def test_state_at_a_checkpoint_by_id(api, threads):
     """GET .../state/{checkpoint_id} gives that checkpoint's state (after two runs: the first run's), not the latest."""
     thread_id = threads.ids["two-runs"]
     first = threads.first_run_checkpoints["two-runs"]
-    latest, _ = _state(api, thread_id)
-    expect_equal(_contents(latest["values"]), TWO_RUNS, rule="STATE-AT-CHECKPOINT")
+    latest, read = _state(api, thread_id)
+    expect_equal(_contents(latest["values"]), TWO_RUNS, rule="STATE-AT-CHECKPOINT", exchange=read)
     exchange = api.client.get(f"/threads/{thread_id}/state/{first['checkpoint_id']}")
     state = api.contract.validate(exchange, AT_CHECKPOINT, status=200, rule="STATE-AT-CHECKPOINT")
     expect_equal(_checkpoint_id(state), first["checkpoint_id"], rule="STATE-AT-CHECKPOINT", exchange=exchange)

@@ -70,8 +70,8 @@ def test_create_uses_the_thread_id_asked_for(api):
     """POST /threads with a thread_id creates the thread under that id; GET finds it there."""
     wanted = api.new_id()
     api.create_thread(thread_id=wanted)
-    thread, _ = api.get_thread(wanted)
-    expect_contains(thread["metadata"], api.tag, rule="THREADS-CREATE")
+    thread, got = api.get_thread(wanted)
+    expect_contains(thread["metadata"], api.tag, rule="THREADS-CREATE", exchange=got)
 
 
 @pytest.mark.parametrize("if_exists", [None, "raise"], ids=["absent", "raise"])
