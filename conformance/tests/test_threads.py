@@ -1,0 +1,477 @@
+"""Managing threads: create (thread_id, if_exists, supersteps, ttl), patch, delete, copy, count, prune,
+and the thread's own event stream."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
+from conformance.contract.client import ApiClient, Exchange
+from conformance.graphs import ECHO_PREFIX
+from conformance.tests.flows import Api, human
+
+pytestmark = pytest.mark.area("threads")
+
+SUPERSTEPS = [
+    {"updates": [{"values": {"messages": [{"role": "human", "content": "first"}]}, "as_node": "echo"}]},
+    {"updates": [{"values": {"messages": [{"role": "ai", "content": "second"}]}, "as_node": "echo"}]},
+]
+STREAM_MAX_EVENTS = 200
+STREAM_MAX_BYTES = 1_000_000
+
+
+@dataclass
+class Finished:
+    """Threads that each hold one finished run of the ``agent`` graph (prepared together)."""
+
+    ids: dict[str, str] = field(default_factory=dict)  # role -> thread id
+
+
+@pytest.fixture(scope="module")
+def finished(certification, contract) -> Finished:
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    done = Finished()
+    runs = {}
+    for role in ("delete", "copy", "prune-keep"):
+        thread_id = api.create_thread({"role": role})["thread_id"]
+        run, _ = api.start_run(thread_id, "agent", human(role), schema=False)
+        done.ids[role], runs[role] = thread_id, run["run_id"]
+    for role, run_id in runs.items():
+        api.wait_run(done.ids[role], run_id, schema=False)
+    return done
+
+
+def _history(api: Api, thread_id: str, limit: int = 100) -> tuple[list[dict], Exchange]:
+    exchange = api.client.post(f"/threads/{thread_id}/history", json={"limit": limit})
+    history = api.contract.validate(exchange, "POST /threads/{thread_id}/history", status=200, rule="HISTORY-GET")
+    return history, exchange
+
+
+def _checkpoint_ids(history: list[dict]) -> list[str]:
+    return [(entry.get("checkpoint") or {}).get("checkpoint_id") for entry in history]
+
+
+def _contents(values: object) -> list[tuple[str, str]]:
+    messages = values.get("messages") if isinstance(values, dict) else None
+    return [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
+
+
+def _state(api: Api, thread_id: str) -> tuple[dict, Exchange]:
+    exchange = api.client.get(f"/threads/{thread_id}/state")
+    return api.contract.validate(exchange, "GET /threads/{thread_id}/state", status=200, rule="STATE-GET"), exchange
+
+
+# ------------------------------------------------------------------------------------------- create
+def test_create_uses_the_thread_id_asked_for(api):
+    """POST /threads with a thread_id creates the thread under that id; GET finds it there."""
+    wanted = api.new_id()
+    api.create_thread(thread_id=wanted)
+    thread, got = api.get_thread(wanted)
+    expect_contains(thread["metadata"], api.tag, rule="THREADS-CREATE", exchange=got)
+
+
+@pytest.mark.parametrize("if_exists", [None, "raise"], ids=["absent", "raise"])
+def test_create_an_existing_id_is_409(api, if_exists):
+    """A second create with the same thread_id answers 409 (if_exists absent or raise) and changes nothing."""
+    thread_id = api.new_id()
+    api.create_thread({"round": 1}, thread_id=thread_id)
+    body = {"thread_id": thread_id, "metadata": {**api.tag, "round": 2}}
+    if if_exists:
+        body["if_exists"] = if_exists
+    exchange = api.client.post("/threads", json=body)
+    api.contract.validate(exchange, "POST /threads", status=409, rule="THREADS-CREATE-CONFLICT")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+    thread, got = api.get_thread(thread_id)
+    expect_equal(thread["metadata"].get("round"), 1, rule="THREADS-CREATE-CONFLICT", exchange=got)
+
+
+def test_create_an_existing_id_with_do_nothing_returns_the_existing_thread(api):
+    """if_exists=do_nothing answers 200 with the existing thread, unchanged."""
+    thread_id = api.new_id()
+    first = api.create_thread({"round": 1}, thread_id=thread_id)
+    body = {"thread_id": thread_id, "metadata": {**api.tag, "round": 2}, "if_exists": "do_nothing"}
+    exchange = api.client.post("/threads", json=body)
+    again = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE-DO-NOTHING")
+    expect_equal(again.get("thread_id"), thread_id, rule="THREADS-CREATE-DO-NOTHING", exchange=exchange)
+    expect_equal(again.get("metadata", {}).get("round"), 1, rule="THREADS-CREATE-DO-NOTHING", exchange=exchange)
+    expect_equal(again.get("created_at"), first["created_at"], rule="THREADS-CREATE-DO-NOTHING", exchange=exchange)
+    thread, got = api.get_thread(thread_id)
+    expect_equal(thread["metadata"].get("round"), 1, rule="THREADS-CREATE-DO-NOTHING", exchange=got)
+
+
+def test_create_with_supersteps_sets_the_initial_state(api):
+    """supersteps: the thread starts with the state they build, one checkpoint per superstep."""
+    body = {"metadata": {**api.tag, "graph_id": "agent"}, "supersteps": SUPERSTEPS}
+    exchange = api.client.post("/threads", json=body)
+    thread = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE-SUPERSTEPS")
+    thread_id = thread["thread_id"]
+    api.cert.track_thread(thread_id)
+    wanted = [("human", "first"), ("ai", "second")]
+    state, got = _state(api, thread_id)
+    expect_equal(_contents(state["values"]), wanted, rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
+    history, got = _history(api, thread_id)
+    expect_equal(len(history), len(SUPERSTEPS), rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
+    expect_equal(
+        [_contents(entry["values"]) for entry in history],
+        [wanted, wanted[:1]],
+        rule="THREADS-CREATE-SUPERSTEPS",
+        exchange=got,
+    )
+
+
+def test_create_with_ttl_is_accepted(api):
+    """A thread created with a ttl is created; a ttl can be patched."""
+    body = {"metadata": api.tag, "ttl": {"strategy": "delete", "ttl": 60}}
+    exchange = api.client.post("/threads", json=body)
+    thread = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-TTL")
+    api.cert.track_thread(thread["thread_id"])
+    patched = api.client.patch(f"/threads/{thread['thread_id']}", json={"ttl": {"strategy": "delete", "ttl": 120}})
+    api.contract.validate(patched, "PATCH /threads/{thread_id}", status=200, rule="THREADS-TTL")
+    api.get_thread(thread["thread_id"])
+
+
+def test_ttl_is_shown_with_include_ttl(api):
+    """GET /threads/{id}?include=ttl shows the ttl the thread was created with."""
+    body = {"metadata": api.tag, "ttl": {"strategy": "delete", "ttl": 60}}
+    exchange = api.client.post("/threads", json=body)
+    thread = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-TTL")
+    api.cert.track_thread(thread["thread_id"])
+    got = api.client.get(f"/threads/{thread['thread_id']}", params={"include": "ttl"})
+    shown = api.contract.validate(got, "GET /threads/{thread_id}", status=200, rule="THREADS-TTL")
+    ttl = shown.get("ttl") or {}
+    expect(
+        ttl.get("strategy") == "delete" and ttl.get("ttl_minutes") == 60,
+        "THREADS-TTL",
+        "include=ttl does not show the thread's ttl",
+        expected={"strategy": "delete", "ttl_minutes": 60},
+        actual=shown.get("ttl"),
+        exchange=got,
+    )
+
+
+# -------------------------------------------------------------------------------------------- patch
+def test_patch_merges_metadata_and_moves_updated_at(api):
+    """PATCH merges metadata (kept, overwritten, added keys); updated_at moves forward, created_at stays."""
+    thread = api.create_thread({"kept": "k", "changed": "old"})
+    thread_id = thread["thread_id"]
+    exchange = api.client.patch(f"/threads/{thread_id}", json={"metadata": {"changed": "new", "added": 3}})
+    patched = api.contract.validate(exchange, "PATCH /threads/{thread_id}", status=200, rule="THREADS-PATCH")
+    merged = {**api.tag, "kept": "k", "changed": "new", "added": 3}
+    expect_equal(patched["metadata"], merged, rule="THREADS-PATCH", exchange=exchange)
+    stored, got = api.get_thread(thread_id)
+    expect_equal(stored["metadata"], merged, rule="THREADS-PATCH", exchange=got)
+    expect_equal(stored["created_at"], thread["created_at"], rule="THREADS-PATCH-TIMESTAMPS", exchange=got)
+    expect(
+        _instant(stored["updated_at"]) > _instant(thread["updated_at"]),
+        "THREADS-PATCH-TIMESTAMPS",
+        "PATCH did not move updated_at forward",
+        expected=f"later than {thread['updated_at']}",
+        actual=stored["updated_at"],
+        exchange=got,
+    )
+
+
+def _instant(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+# ------------------------------------------------------------------------------------------- delete
+def test_delete_removes_the_thread_everywhere(api, finished):
+    """After DELETE: GET, state, history and runs answer 404; search and count no longer find it."""
+    thread_id = finished.ids["delete"]
+    thread, _ = api.get_thread(thread_id)
+    own = {k: thread["metadata"].get(k) for k in (*api.tag, "role")}  # only this thread carries all of them
+    exchange = api.client.delete(f"/threads/{thread_id}")
+    api.contract.validate(exchange, "DELETE /threads/{thread_id}", rule="THREADS-DELETE")
+    expect_status(exchange, (200, 204), rule="THREADS-DELETE")
+    for path, operation in (
+        ("", "GET /threads/{thread_id}"),
+        ("/state", "GET /threads/{thread_id}/state"),
+        ("/runs", "GET /threads/{thread_id}/runs"),
+    ):
+        got = api.client.get(f"/threads/{thread_id}{path}")
+        api.contract.validate(got, operation, status=404, rule="THREADS-DELETE")
+    found, searched = api.search({"ids": [thread_id]}, rule="THREADS-DELETE")
+    expect_ids([t.get("thread_id") for t in found], exactly=[], rule="THREADS-DELETE", exchange=searched)
+    counted = api.client.post("/threads/count", json={"metadata": own})
+    count = api.contract.validate(counted, "POST /threads/count", status=200, rule="THREADS-DELETE")
+    expect_equal(count, 0, rule="THREADS-DELETE", exchange=counted)
+
+
+def test_delete_an_unknown_thread_is_404(api):
+    """Deleting a thread that does not exist (or no longer does) answers 404 with an ErrorResponse."""
+    thread_id = api.create_thread()["thread_id"]
+    first = api.client.delete(f"/threads/{thread_id}")
+    expect_status(first, (200, 204), rule="THREADS-DELETE")
+    again = api.client.delete(f"/threads/{thread_id}")
+    api.contract.validate(again, "DELETE /threads/{thread_id}", status=404, rule="THREADS-NOT-FOUND")
+    api.contract.validate_body(again.json(), "ErrorResponse", exchange=again)
+
+
+# --------------------------------------------------------------------------------------------- copy
+def test_copy_has_the_same_state_and_history(api, finished):
+    """POST /copy makes a new thread with the source's metadata, values, next and history; the source stays."""
+    source_id = finished.ids["copy"]
+    source, _ = api.get_thread(source_id)
+    source_history, _ = _history(api, source_id)
+    exchange = api.client.post(f"/threads/{source_id}/copy")
+    copy = api.contract.validate(exchange, "POST /threads/{thread_id}/copy", status=200, rule="THREADS-COPY")
+    copy_id = copy.get("thread_id")
+    if copy_id:
+        api.cert.track_thread(copy_id)
+    expect(
+        copy_id and copy_id != source_id,
+        "THREADS-COPY",
+        "the copy has no thread id of its own",
+        expected=f"an id other than {source_id}",
+        actual=copy_id,
+        exchange=exchange,
+    )
+    expect_equal(copy.get("metadata"), source["metadata"], rule="THREADS-COPY", exchange=exchange)
+    source_state, _ = _state(api, source_id)
+    copy_state, got = _state(api, copy_id)
+    expect_equal(_contents(copy_state["values"]), _contents(source_state["values"]), rule="THREADS-COPY", exchange=got)
+    expect_equal(copy_state["next"], source_state["next"], rule="THREADS-COPY", exchange=got)
+    copy_history, got = _history(api, copy_id)
+    expect_equal(_checkpoint_ids(copy_history), _checkpoint_ids(source_history), rule="THREADS-COPY", exchange=got)
+    expect(
+        all((e.get("checkpoint") or {}).get("thread_id") == copy_id for e in copy_history),
+        "THREADS-COPY",
+        "the copy's history names checkpoints of another thread",
+        expected=copy_id,
+        actual=sorted({(e.get("checkpoint") or {}).get("thread_id") for e in copy_history}),
+        exchange=got,
+    )
+    after, got = _history(api, source_id)
+    expect_equal(_checkpoint_ids(after), _checkpoint_ids(source_history), rule="THREADS-COPY", exchange=got)
+
+
+def test_copy_of_an_unknown_thread_is_409(api):
+    """Copying a thread that does not exist answers 409 with an ErrorResponse, as documented."""
+    exchange = api.client.post(f"/threads/{api.new_id()}/copy")
+    api.contract.validate(exchange, "POST /threads/{thread_id}/copy", status=409, rule="THREADS-COPY-UNKNOWN")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+
+
+# -------------------------------------------------------------------------------------------- count
+COUNT_FILTERS = {  # case -> (extra filter, the prepared roles it matches)
+    "metadata": ({}, {"idle", "done", "interrupted", "error"}),
+    "metadata-role": ({"metadata": {"role": "done"}}, {"done"}),
+    "status-idle": ({"status": "idle"}, {"idle", "done"}),
+    "status-interrupted": ({"status": "interrupted"}, {"interrupted"}),
+    "status-error": ({"status": "error"}, {"error"}),
+    "status-busy": ({"status": "busy"}, set()),
+}
+
+
+@pytest.mark.parametrize("case", list(COUNT_FILTERS))
+def test_count_equals_search(api, prepared, case):
+    """POST /threads/count with a filter equals the number of threads search returns with it."""
+    extra, roles = COUNT_FILTERS[case]
+    body = {**extra, "metadata": {**prepared.tag, **extra.get("metadata", {})}}
+    found, searched = api.search({**body, "limit": 1000, "select": ["thread_id"]})
+    expect_ids(
+        [t.get("thread_id") for t in found],
+        exactly={prepared.ids[r] for r in roles},
+        rule="THREADS-COUNT",
+        exchange=searched,
+    )
+    exchange = api.client.post("/threads/count", json=body)
+    count = api.contract.validate(exchange, "POST /threads/count", status=200, rule="THREADS-COUNT")
+    expect_equal(count, len(found), rule="THREADS-COUNT", exchange=exchange)
+
+
+def test_count_by_values(api, prepared):
+    """POST /threads/count with a values filter counts the threads whose state holds them.
+
+    (Search by values is proven in test_thread_search; here the count is held against the corpus.)"""
+    body = {"metadata": prepared.tag, "values": {"answer": prepared.marker}}
+    exchange = api.client.post("/threads/count", json=body)
+    count = api.contract.validate(exchange, "POST /threads/count", status=200, rule="THREADS-COUNT")
+    expect_equal(count, 1, rule="THREADS-COUNT", exchange=exchange)
+
+
+# -------------------------------------------------------------------------------------------- prune
+def test_prune_delete_removes_exactly_the_listed_threads(api):
+    """prune (strategy delete) removes the listed threads, answers their count, and keeps the others."""
+    listed = [api.create_thread({"prune": "listed"})["thread_id"] for _ in range(2)]
+    kept = api.create_thread({"prune": "kept"})["thread_id"]
+    exchange = api.client.post("/threads/prune", json={"thread_ids": listed, "strategy": "delete"})
+    answer = api.contract.validate(exchange, "POST /threads/prune", status=200, rule="THREADS-PRUNE")
+    expect_equal(answer.get("pruned_count"), len(listed), rule="THREADS-PRUNE", exchange=exchange)
+    for thread_id in listed:
+        got = api.client.get(f"/threads/{thread_id}")
+        api.contract.validate(got, "GET /threads/{thread_id}", status=404, rule="THREADS-PRUNE")
+    api.get_thread(kept)
+
+
+def test_prune_an_unknown_thread_prunes_nothing(api):
+    """prune of a thread id that does not exist answers pruned_count 0."""
+    exchange = api.client.post("/threads/prune", json={"thread_ids": [api.new_id()]})
+    answer = api.contract.validate(exchange, "POST /threads/prune", status=200, rule="THREADS-PRUNE")
+    expect_equal(answer.get("pruned_count"), 0, rule="THREADS-PRUNE", exchange=exchange)
+
+
+def test_prune_keep_latest_keeps_the_thread_and_its_latest_state(api, finished):
+    """prune (strategy keep_latest) keeps the thread and its latest state and drops older checkpoints."""
+    thread_id = finished.ids["prune-keep"]
+    before, _ = _state(api, thread_id)
+    exchange = api.client.post("/threads/prune", json={"thread_ids": [thread_id], "strategy": "keep_latest"})
+    answer = api.contract.validate(exchange, "POST /threads/prune", status=200, rule="THREADS-PRUNE-KEEP-LATEST")
+    expect_equal(answer.get("pruned_count"), 1, rule="THREADS-PRUNE-KEEP-LATEST", exchange=exchange)
+    after, got = _state(api, thread_id)
+    expect_equal(
+        _contents(after["values"]), _contents(before["values"]), rule="THREADS-PRUNE-KEEP-LATEST", exchange=got
+    )
+    history, got = _history(api, thread_id)
+    expect_equal(len(history), 1, rule="THREADS-PRUNE-KEEP-LATEST", exchange=got)
+
+
+# ------------------------------------------------------------------------------------ thread stream
+def _read_events(response: httpx.Response, until, seconds: float) -> tuple[list[tuple[str, str]], str]:
+    """SSE events (event, data) read until ``until(events)`` holds, bounded in events, bytes and seconds."""
+    events: list[tuple[str, str]] = []
+    name, data, raw, size = "message", [], [], 0
+    deadline = time.monotonic() + seconds
+    try:
+        for line in response.iter_lines():
+            size += len(line) + 1
+            raw.append(line)
+            if line == "":
+                if data:
+                    events.append((name, "\n".join(data)))
+                name, data = "message", []
+                if until(events):
+                    break
+            elif line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+            if len(events) >= STREAM_MAX_EVENTS or size >= STREAM_MAX_BYTES or time.monotonic() >= deadline:
+                break
+    except httpx.TimeoutException:
+        pass
+    return events, "\n".join(raw)
+
+
+def _stream_exchange(api: Api, response: httpx.Response, text: str) -> Exchange:
+    return Exchange(
+        method="GET",
+        url=str(response.request.url),
+        path=response.request.url.raw_path.decode(),
+        request_body=None,
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        text=text,
+        elapsed=0.0,
+        secret_headers=api.client.secret_headers,
+    )
+
+
+def test_thread_stream_delivers_a_run_started_while_listening(api):
+    """GET /threads/{id}/stream delivers the events of a run started while listening, up to its end."""
+    thread_id = api.create_thread()["thread_id"]
+    seconds = api.run_timeout
+    timeout = httpx.Timeout(api.client.timeout, read=seconds)
+    with api.client.http.stream("GET", f"/threads/{thread_id}/stream", timeout=timeout) as response:
+        opened = _stream_exchange(api, response, "")
+        expect_status(opened, 200, rule="THREADS-STREAM")
+        run, _ = api.start_run(thread_id, "agent", human("streamed"), schema=False)
+        run_id = run["run_id"]
+
+        def run_done(events):
+            return any(n == "metadata" and '"run_done"' in d and run_id in d for n, d in events)
+
+        events, text = _read_events(response, run_done, seconds)
+    exchange = _stream_exchange(api, response, text)
+    api.contract.validate(exchange, "GET /threads/{thread_id}/stream", status=200, rule="THREADS-STREAM")
+    names = [n for n, _ in events]
+    expect(
+        any(n == "metadata" and run_id in d for n, d in events),
+        "THREADS-STREAM",
+        "the thread stream did not announce the run",
+        expected=f"a metadata event naming run {run_id}",
+        actual=names,
+        exchange=exchange,
+    )
+    expect(
+        any(n == "values" and f"{ECHO_PREFIX}streamed" in d for n, d in events),
+        "THREADS-STREAM",
+        "the thread stream did not deliver the run's values",
+        expected="a values event with the echo",
+        actual=names,
+        exchange=exchange,
+    )
+    expect(run_done(events), "THREADS-STREAM", "the thread stream never showed the run's end",
+           expected="metadata run_done", actual=names, exchange=exchange)  # fmt: skip
+
+
+def test_unknown_thread_stream_is_404(api):
+    """GET /threads/{id}/stream of a thread that does not exist answers 404 with an ErrorResponse."""
+    timeout = httpx.Timeout(api.client.timeout, read=5)
+    with api.client.http.stream("GET", f"/threads/{api.new_id()}/stream", timeout=timeout) as response:
+        text = response.read().decode(errors="replace") if response.status_code != 200 else ""
+    exchange = _stream_exchange(api, response, text)
+    api.contract.validate(exchange, "GET /threads/{thread_id}/stream", status=404, rule="THREADS-NOT-FOUND")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+
+
+# ------------------------------------------------------------------------------------------- errors
+UNKNOWN = {  # case -> (method, path suffix, body, operation)
+    "get": ("GET", "", None, "GET /threads/{thread_id}"),
+    "patch": ("PATCH", "", {"metadata": {"a": 1}}, "PATCH /threads/{thread_id}"),
+    "delete": ("DELETE", "", None, "DELETE /threads/{thread_id}"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN))
+def test_unknown_thread_is_404(api, case):
+    """An operation on a thread id that does not exist answers 404 with an ErrorResponse."""
+    method, suffix, body, operation = UNKNOWN[case]
+    exchange = api.client.request(method, f"/threads/{api.new_id()}{suffix}", json_body=body)
+    api.contract.validate(exchange, operation, status=404, rule="THREADS-NOT-FOUND")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+
+
+MALFORMED = {
+    "patch": ("PATCH", "", {"metadata": {}}, "PATCH /threads/{thread_id}"),
+    "delete": ("DELETE", "", None, "DELETE /threads/{thread_id}"),
+    "copy": ("POST", "/copy", None, "POST /threads/{thread_id}/copy"),
+    "stream": ("GET", "/stream", None, "GET /threads/{thread_id}/stream"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_thread_id_is_422(api, case):
+    """An operation on a thread id that is not a UUID answers 422 with an ErrorResponse."""
+    method, suffix, body, operation = MALFORMED[case]
+    exchange = api.client.request(method, f"/threads/not-a-uuid{suffix}", json_body=body, timeout=10)
+    api.contract.validate(exchange, operation, status=422, rule="THREADS-MALFORMED-ID")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+
+
+INVALID = {  # case -> (method, path, body, operation)
+    "create-metadata": ("POST", "/threads", {"metadata": 5}, "POST /threads"),
+    "create-if-exists": ("POST", "/threads", {"if_exists": "sometimes"}, "POST /threads"),
+    "patch-metadata": ("PATCH", "/threads/{id}", {"metadata": [1]}, "PATCH /threads/{thread_id}"),
+    "count-status": ("POST", "/threads/count", {"status": "sleeping"}, "POST /threads/count"),
+    "prune-no-ids": ("POST", "/threads/prune", {"strategy": "delete"}, "POST /threads/prune"),
+    "prune-strategy": ("POST", "/threads/prune", {"thread_ids": [], "strategy": "shred"}, "POST /threads/prune"),
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_body_is_422(api, case):
+    """A body the schema forbids answers 422 with an ErrorResponse and changes nothing."""
+    method, path, body, operation = INVALID[case]
+    if "{id}" in path:
+        path = path.replace("{id}", api.create_thread()["thread_id"])
+    exchange = api.client.request(method, path, json_body=body)
+    api.contract.validate(exchange, operation, status=422, rule="THREADS-VALIDATION")
+    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
