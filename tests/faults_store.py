@@ -176,7 +176,13 @@ def _first_filter_key(body: dict) -> None:
         body["filter"] = {first: body["filter"][first]}
 
 
-def _default(field: str, value: int) -> Callable[[dict], None]:
+def _first_metadata_key(body: dict) -> None:
+    if isinstance(body.get("metadata"), dict) and len(body["metadata"]) > 1:
+        first = next(iter(body["metadata"]))
+        body["metadata"] = {first: body["metadata"][first]}
+
+
+def _default(field: str, value: Any) -> Callable[[dict], None]:
     return lambda body: body.setdefault(field, value)
 
 
@@ -400,4 +406,311 @@ STORE_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: tuple[Fault, ...] = STORE_FAULTS
+# ----------------------------------------------------------------------------------------- system
+SY = "test_system.py::"
+
+
+def _metrics_format_ignored(req: Req) -> None:
+    if req.is_("GET", "/metrics"):
+        req.query.pop("format", None)
+
+
+def _prometheus_as_html(req: Req, resp: Resp) -> None:
+    if req.is_("GET", "/metrics") and req.query.get("format", "prometheus") == "prometheus":
+        resp.content = b"<html><body>metrics: 12 requests</body></html>"
+
+
+def _crons_flag_but_no_crons(req: Req) -> Resp | None:
+    if req.path.startswith("/runs/crons"):
+        return Resp(404, {"content-type": "application/json"}, b'{"detail": "Not Found"}')
+    return None
+
+
+SYSTEM_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "ok-false",
+        'GET /ok answers {"ok": false}',
+        (SY + "test_ok_answers_ok_true[plain]",),
+        "CONTRACT-SCHEMA",
+        on_response=json_response("GET", "/ok", lambda body: {**body, "ok": False}),
+    ),
+    Fault(
+        "ok-check-db-500",
+        "GET /ok?check_db=1 answers 500",
+        (SY + "test_ok_answers_ok_true[check_db]",),
+        "SYSTEM-OK",
+        on_response=lambda req, resp: (
+            setattr(resp, "status", 500) if req.is_("GET", "/ok") and req.query.get("check_db") == "1" else None
+        ),
+    ),
+    Fault(
+        "info-version-missing",
+        "GET /info answers without version",
+        (SY + "test_info_carries_the_version_fields_and_flags",),
+        "SYSTEM-INFO",
+        on_response=json_response("GET", "/info", lambda body: {k: v for k, v in body.items() if k != "version"}),
+    ),
+    Fault(
+        "info-crons-flag-without-crons",
+        "GET /info flags crons true but the cron endpoints answer 404",
+        (SY + "test_info_flags_agree_with_the_endpoints[crons]",),
+        "SYSTEM-INFO-FLAGS",
+        on_request=_crons_flag_but_no_crons,
+    ),
+    Fault(
+        "metrics-format-ignored",
+        "GET /metrics ignores format=json and answers Prometheus text",
+        (SY + "test_metrics_json_is_an_object",),
+        "SYSTEM-METRICS-JSON",
+        on_request=_metrics_format_ignored,
+    ),
+    Fault(
+        "metrics-not-prometheus",
+        "GET /metrics answers an HTML page labelled text/plain",
+        (
+            SY + "test_metrics_prometheus_is_the_text_exposition_format[default]",
+            SY + "test_metrics_prometheus_is_the_text_exposition_format[prometheus]",
+        ),
+        "SYSTEM-METRICS",
+        on_response=_prometheus_as_html,
+    ),
+)
+
+# ------------------------------------------------------------------------------------------ crons
+CR = "test_crons.py::"
+
+
+def _cron_created(req: Req) -> bool:
+    return req.is_("POST", "/runs/crons") or req.is_("POST", "/threads/*/runs/crons")
+
+
+def _on_created_cron(change: Callable[[dict], None]) -> Callable[[Req, Resp], None]:
+    def hook(req: Req, resp: Resp) -> None:
+        if _cron_created(req) and resp.status == 200 and isinstance(resp.json, dict):
+            cron = dict(resp.json)
+            change(cron)
+            resp.json = cron
+
+    return hook
+
+
+def _drop_payload_input(cron: dict) -> None:
+    cron["payload"] = {k: v for k, v in (cron.get("payload") or {}).items() if k != "input"}
+
+
+def _cron_search(change: Callable[[dict], None]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_("POST", "/runs/crons/search") and isinstance(req.body, dict):
+            change(req.body)
+
+    return hook
+
+
+def _limit_plus_one(body: dict) -> None:
+    if isinstance(body.get("limit"), int):
+        body["limit"] += 1
+
+
+def _patch_ignored(req: Req) -> None:
+    if req.is_("PATCH", "/runs/crons/*"):
+        req.body = {"metadata": {}}
+
+
+def _cron_delete_ignored(req: Req) -> Resp | None:
+    return Resp(204, {}, b"") if req.is_("DELETE", "/runs/crons/*") else None
+
+
+def _every_minute_never_fires(req: Req) -> None:
+    body = req.body if isinstance(req.body, dict) else {}
+    if req.is_("POST", "/threads/*/runs/crons") and body.get("schedule") == "* * * * *":
+        body["enabled"] = False
+
+
+def _disabled_fires_anyway(req: Req) -> None:
+    if req.is_("POST", "/threads/*/runs/crons") and isinstance(req.body, dict) and req.body.get("enabled") is False:
+        req.body["enabled"] = True
+
+
+def _runs_input_replaced(req: Req, resp: Resp) -> None:
+    if req.is_("GET", "/threads/*/runs") and isinstance(resp.json, list):
+        resp.json = [
+            {**run, "kwargs": {**(run.get("kwargs") or {}), "input": {"messages": []}}}
+            if isinstance(run, dict)
+            else run
+            for run in resp.json
+        ]
+
+
+CRON_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "cron-payload-input-dropped",
+        "a created Cron's payload lacks the input sent",
+        (CR + "test_created_crons_answer_what_was_sent",),
+        "CRONS-CREATE",
+        on_response=_on_created_cron(_drop_payload_input),
+    ),
+    Fault(
+        "cron-thread-id-dropped",
+        "a thread cron is answered with thread_id null",
+        (CR + "test_created_crons_answer_what_was_sent",),
+        "CRONS-CREATE",
+        on_response=_on_created_cron(lambda cron: cron.__setitem__("thread_id", None)),
+    ),
+    Fault(
+        "cron-get-schedule-stale",
+        "GET /runs/crons/{id} answers another schedule",
+        (CR + "test_get_returns_the_cron",),
+        "CRONS-GET",
+        on_response=json_response("GET", "/runs/crons/*", lambda c: {**c, "schedule": "0 0 * * *"}),
+    ),
+    Fault(
+        "cron-search-metadata-ignored",
+        "the cron search metadata filter is ignored",
+        (CR + "test_search_by_metadata_returns_exactly_the_tagged_crons",),
+        "CRONS-SEARCH-METADATA",
+        on_request=_cron_search(_pop("metadata")),
+    ),
+    Fault(
+        "cron-search-metadata-first-key-only",
+        "only the first metadata key of a cron search is applied",
+        (CR + "test_search_by_metadata_returns_exactly_the_tagged_crons",),
+        "CRONS-SEARCH-METADATA",
+        on_request=_cron_search(_first_metadata_key),
+    ),
+    Fault(
+        "cron-search-assistant-ignored",
+        "the cron search assistant_id filter is ignored",
+        (CR + "test_search_by_assistant_id_returns_that_assistants_crons",),
+        "CRONS-SEARCH-ASSISTANT",
+        on_request=_cron_search(_pop("assistant_id")),
+    ),
+    Fault(
+        "cron-search-thread-ignored",
+        "the cron search thread_id filter is ignored",
+        (CR + "test_search_by_thread_id_returns_that_threads_cron",),
+        "CRONS-SEARCH-THREAD",
+        on_request=_cron_search(_pop("thread_id")),
+    ),
+    Fault(
+        "cron-search-enabled-ignored",
+        "the cron search enabled filter is ignored",
+        (CR + "test_search_by_enabled[True]", CR + "test_search_by_enabled[False]"),
+        "CRONS-SEARCH-ENABLED",
+        on_request=_cron_search(_pop("enabled")),
+    ),
+    Fault(
+        "cron-search-sort-by-ignored",
+        "the cron search sort_by is ignored",
+        (
+            CR + "test_search_sorts_by_the_field[next_run_date-asc]",
+            CR + "test_search_sorts_by_the_field[next_run_date-desc]",
+        ),
+        "CRONS-SEARCH-SORT",
+        on_request=_cron_search(_pop("sort_by")),
+    ),
+    Fault(
+        "cron-search-sort-order-inverted",
+        "asc and desc are swapped in cron searches",
+        (CR + "test_search_sorts_by_the_field[created_at-asc]", CR + "test_search_sorts_by_the_field[created_at-desc]"),
+        "CRONS-SEARCH-SORT",
+        on_request=_cron_search(
+            lambda b: (
+                b.__setitem__("sort_order", {"asc": "desc", "desc": "asc"}[b["sort_order"]])
+                if b.get("sort_order") in ("asc", "desc")
+                else None
+            )
+        ),
+    ),
+    Fault(
+        "cron-search-default-oldest-first",
+        "cron searches default to oldest first",
+        (CR + "test_search_default_order_is_newest_first",),
+        "CRONS-SEARCH-SORT",
+        on_request=_cron_search(_default("sort_order", "asc")),
+    ),
+    Fault(
+        "cron-search-offset-ignored",
+        "the cron search offset is ignored",
+        (
+            CR + "test_search_limit_and_offset_page_the_results[1-2]",
+            CR + "test_search_limit_and_offset_page_the_results[4-10]",
+        ),
+        "CRONS-SEARCH-PAGING",
+        on_request=_cron_search(_pop("offset")),
+    ),
+    Fault(
+        "cron-search-limit-off-by-one",
+        "the cron search returns one cron more than the limit",
+        (
+            CR + "test_search_limit_and_offset_page_the_results[0-1]",
+            CR + "test_search_limit_and_offset_page_the_results[1-2]",
+        ),
+        "CRONS-SEARCH-PAGING",
+        on_request=_cron_search(_limit_plus_one),
+    ),
+    Fault(
+        "cron-search-select-ignored",
+        "the cron search select is ignored",
+        (CR + "test_search_select_returns_exactly_the_selected_fields[cron_id]",),
+        "CRONS-SEARCH-SELECT",
+        on_request=_cron_search(_pop("select")),
+    ),
+    Fault(
+        "cron-count-off-by-one",
+        "POST /runs/crons/count answers one more than the search finds",
+        (CR + "test_count_equals_the_search[tag]", CR + "test_count_equals_the_search[tag+thread]"),
+        "CRONS-COUNT",
+        on_response=json_response("POST", "/runs/crons/count", lambda n: n + 1 if isinstance(n, int) else n),
+    ),
+    Fault(
+        "cron-patch-ignored",
+        "PATCH /runs/crons/{id} answers 200 and changes nothing",
+        (
+            CR + "test_patch_is_reflected[schedule]",
+            CR + "test_patch_is_reflected[disable]",
+            CR + "test_patch_is_reflected[end_time]",
+            CR + "test_patch_is_reflected[clear-end_time]",
+        ),
+        "CRONS-PATCH",
+        on_request=_patch_ignored,
+    ),
+    Fault(
+        "cron-next-run-date-stale",
+        "a new schedule leaves next_run_date where it was",
+        (CR + "test_patch_is_reflected[schedule]",),
+        "CRONS-PATCH",
+        on_response=json_response(
+            "GET", "/runs/crons/*", lambda c: {**c, "next_run_date": "2027-01-01T00:00:00+00:00"}
+        ),
+    ),
+    Fault(
+        "cron-delete-ignored",
+        "DELETE /runs/crons/{id} answers 204 and deletes nothing",
+        (CR + "test_delete_then_get_is_404",),
+        "CRONS-DELETE",
+        on_request=_cron_delete_ignored,
+    ),
+    Fault(
+        "cron-never-fires",
+        "an every-minute thread cron is stored but never runs",
+        (CR + "test_every_minute_cron_fires_and_a_disabled_one_does_not",),
+        "CRONS-FIRE",
+        on_request=_every_minute_never_fires,
+    ),
+    Fault(
+        "cron-runs-other-input",
+        "the runs a cron makes do not carry the cron's input",
+        (CR + "test_every_minute_cron_fires_and_a_disabled_one_does_not",),
+        "CRONS-FIRE",
+        on_response=_runs_input_replaced,
+    ),
+    Fault(
+        "cron-disabled-fires",
+        "a cron created disabled runs anyway",
+        (CR + "test_every_minute_cron_fires_and_a_disabled_one_does_not",),
+        "CRONS-DISABLED",
+        on_request=_disabled_fires_anyway,
+    ),
+)
+
+FAULTS: tuple[Fault, ...] = STORE_FAULTS + SYSTEM_FAULTS + CRON_FAULTS
