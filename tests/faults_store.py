@@ -191,9 +191,9 @@ def _offset_minus_one(body: dict) -> None:
         body["offset"] -= 1
 
 
-def _items_by_key_desc(found: dict) -> dict:
+def _items_by_namespace(found: dict) -> dict:
     if isinstance(found, dict) and isinstance(found.get("items"), list):
-        found["items"] = sorted(found["items"], key=lambda i: str(i.get("key")), reverse=True)
+        found["items"] = sorted(found["items"], key=lambda i: (i.get("namespace") or [], str(i.get("key"))))
     return found
 
 
@@ -350,11 +350,11 @@ STORE_FAULTS: tuple[Fault, ...] = (
         on_request=_store_search(_offset_minus_one),
     ),
     Fault(
-        "store-search-sorted-by-key",
-        "the store listing comes sorted by key, newest-first order lost",
+        "store-search-grouped-by-namespace",
+        "the store listing comes grouped by namespace, not in last-updated order",
         (ST + "test_search_lists_items_by_last_update",),
         "STORE-SEARCH-ORDER",
-        on_response=json_response("POST", "/store/items/search", _items_by_key_desc),
+        on_response=json_response("POST", "/store/items/search", _items_by_namespace),
     ),
     Fault(
         "store-search-query-empty",
@@ -713,4 +713,137 @@ CRON_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: tuple[Fault, ...] = STORE_FAULTS + SYSTEM_FAULTS + CRON_FAULTS
+# ------------------------------------------------------------------------------------------ A2A, MCP
+A2 = "test_a2a.py::"
+MC = "test_mcp.py::"
+
+
+def _rpc_result(change: Callable[[dict], Any], method: str | None = None, path: str = "/a2a/*"):
+    def hook(req: Req, resp: Resp) -> None:
+        body = req.body if isinstance(req.body, dict) else {}
+        if req.is_("POST", path) and (method is None or body.get("method") == method) and isinstance(resp.json, dict):
+            answer = dict(resp.json)
+            if isinstance(answer.get("result"), dict):
+                answer["result"] = change(dict(answer["result"]))
+                resp.json = answer
+
+    return hook
+
+
+def _replace_texts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("" if k == "text" else _replace_texts(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_texts(v) for v in value]
+    return value
+
+
+def _a2a_unknown_assistant_answers_task(req: Req, resp: Resp) -> None:
+    if req.is_("POST", "/a2a/*") and isinstance(resp.json, dict) and "error" in resp.json:
+        resp.json = {
+            "jsonrpc": "2.0",
+            "id": resp.json.get("id"),
+            "result": {"kind": "task", "status": {"state": "completed"}},
+        }
+
+
+def _a2a_id_lost(req: Req, resp: Resp) -> None:
+    if req.is_("POST", "/a2a/*") and isinstance(resp.json, dict):
+        resp.json = {**resp.json, "id": "1"}
+
+
+def _toggle_agent_tool(tools_result: dict) -> dict:
+    tools = [t for t in tools_result.get("tools") or [] if isinstance(t, dict)]
+    if any(t.get("name") == "agent" for t in tools):
+        tools = [t for t in tools if t.get("name") != "agent"]
+    else:
+        tools.append({"name": "agent", "inputSchema": {"type": "object"}})
+    return {**tools_result, "tools": tools}
+
+
+def _mcp_notification_as_result(req: Req) -> Resp | None:
+    body = req.body if isinstance(req.body, dict) else {}
+    if req.is_("POST", "/mcp") and body.get("method", "").startswith("notifications/"):
+        return Resp(200, {"content-type": "application/json"}, b'{"jsonrpc": "2.0", "id": null, "result": {}}')
+    return None
+
+
+def _mcp_unknown_tool_empty_result(req: Req, resp: Resp) -> None:
+    if req.is_("POST", "/mcp") and isinstance(resp.json, dict) and "error" in resp.json:
+        resp.json = {"jsonrpc": "2.0", "id": resp.json.get("id"), "result": {"content": []}}
+
+
+PROTOCOL_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "a2a-answer-lost",
+        "message/send answers a completed task whose artifacts hold no text",
+        (A2 + "test_message_send_answers_the_echo_as_a_result",),
+        "A2A-SEND",
+        on_response=_rpc_result(lambda r: {**r, "artifacts": _replace_texts(r.get("artifacts"))}, "message/send"),
+    ),
+    Fault(
+        "a2a-id-not-echoed",
+        "A2A answers do not carry the request's id",
+        (A2 + "test_message_send_answers_the_echo_as_a_result", A2 + "test_unknown_method_is_method_not_found"),
+        "A2A-SEND",
+        on_response=_a2a_id_lost,
+    ),
+    Fault(
+        "a2a-task-get-other-state",
+        "tasks/get reports a completed task as working",
+        (A2 + "test_the_sent_task_can_be_fetched",),
+        "A2A-TASK-GET",
+        on_response=_rpc_result(lambda r: {**r, "status": {"state": "working"}}, "tasks/get"),
+    ),
+    Fault(
+        "a2a-errors-as-results",
+        "A2A answers an error (unknown assistant, unknown method) with a made-up completed task",
+        (A2 + "test_unknown_assistant_is_a_jsonrpc_error", A2 + "test_unknown_method_is_method_not_found"),
+        "A2A-UNKNOWN-ASSISTANT",
+        on_response=_a2a_unknown_assistant_answers_task,
+    ),
+    Fault(
+        "mcp-protocol-version-ignored",
+        "initialize always answers protocol version 2024-11-05",
+        (MC + "test_initialize_answers_the_protocol_version_and_capabilities",),
+        "MCP-INITIALIZE",
+        on_response=_rpc_result(lambda r: {**r, "protocolVersion": "2024-11-05"}, "initialize", "/mcp"),
+    ),
+    Fault(
+        "mcp-no-tools-capability",
+        "initialize announces no tools capability",
+        (MC + "test_initialize_answers_the_protocol_version_and_capabilities",),
+        "MCP-INITIALIZE",
+        on_response=_rpc_result(lambda r: {**r, "capabilities": {}}, "initialize", "/mcp"),
+    ),
+    Fault(
+        "mcp-notification-answered",
+        "a notification is answered 200 with a JSON-RPC result",
+        (MC + "test_initialized_notification_is_accepted",),
+        "MCP-NOTIFICATION",
+        on_request=_mcp_notification_as_result,
+    ),
+    Fault(
+        "mcp-tools-list-wrong",
+        "tools/list offers the agent tool exactly when it should not",
+        (MC + "test_tools_list_offers_the_assistants_that_have_an_input_schema",),
+        "MCP-TOOLS-LIST",
+        on_response=_rpc_result(_toggle_agent_tool, "tools/list", "/mcp"),
+    ),
+    Fault(
+        "mcp-tool-call-empty",
+        "tools/call answers no content",
+        (MC + "test_calling_the_agent_tool_answers_the_echo",),
+        "MCP-TOOLS-CALL",
+        on_response=_rpc_result(lambda r: {**r, "content": []}, "tools/call", "/mcp"),
+    ),
+    Fault(
+        "mcp-unknown-tool-succeeds",
+        "tools/call of an unknown tool answers an empty result",
+        (MC + "test_calling_an_unknown_tool_is_a_jsonrpc_error",),
+        "MCP-TOOLS-CALL-UNKNOWN",
+        on_response=_mcp_unknown_tool_empty_result,
+    ),
+)
+
+FAULTS: tuple[Fault, ...] = STORE_FAULTS + SYSTEM_FAULTS + CRON_FAULTS + PROTOCOL_FAULTS

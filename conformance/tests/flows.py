@@ -192,3 +192,20 @@ class Api:
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())
+
+
+def request_with_headers(client: ApiClient, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Exchange:
+    """``client.request`` with extra request headers (e.g. the Accept header MCP requires).
+
+    ApiClient.request takes no headers, so they are set on the shared HTTP client for this one call only.
+    """
+    saved = {name: client.http.headers.get(name) for name in headers}
+    client.http.headers.update(headers)
+    try:
+        return client.request(method, path, **kwargs)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                client.http.headers.pop(name, None)
+            else:
+                client.http.headers[name] = value
