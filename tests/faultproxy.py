@@ -29,6 +29,7 @@ class Req:
     query: dict[str, str]
     body: Any = None  # parsed JSON, or None
     raw: bytes = b""
+    accept: str | None = None  # the client's Accept header, passed on (MCP answers 400 without its media types)
 
     def is_(self, method: str, pattern: str) -> bool:
         """Match "GET /threads/*/runs/*": '*' stands for one path segment."""
@@ -119,6 +120,8 @@ class FaultProxy:
         body = json.dumps(req.body).encode() if req.body is not None else req.raw or None
         url = req.path + ("?" + urlencode(req.query) if req.query else "")
         headers = {"content-type": "application/json"} if body else {}
+        if req.accept:
+            headers["accept"] = req.accept
         request = self.http.build_request(req.method, url, content=body, headers=headers)
         response = self.http.send(request, stream=True)
         kept = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
@@ -189,7 +192,7 @@ class FaultProxy:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw)
+                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw, self.headers.get("accept"))
                 try:
                     resp = proxy.handle(req)
                 except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection
