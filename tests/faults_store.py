@@ -552,7 +552,7 @@ CRON_FAULTS: tuple[Fault, ...] = (
     Fault(
         "cron-thread-id-dropped",
         "a thread cron is answered with thread_id null",
-        (CR + "test_created_crons_answer_what_was_sent",),
+        (CR + "test_created_crons_answer_what_was_sent", CR + "test_firing_crons_are_made_first"),
         "CRONS-CREATE",
         on_response=_on_created_cron(lambda cron: cron.__setitem__("thread_id", None)),
     ),

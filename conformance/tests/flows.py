@@ -209,3 +209,16 @@ def request_with_headers(client: ApiClient, method: str, path: str, headers: dic
                 client.http.headers.pop(name, None)
             else:
                 client.http.headers[name] = value
+
+
+def run_at(position: str) -> Callable[[Callable], Callable]:
+    """Mark a test to run first or last in the session (conftest.py moves it), e.g. to make a cron at the
+    start and check it at the end, so waiting for its schedule overlaps the rest of the session."""
+    if position not in ("first", "last"):
+        raise ValueError(position)
+
+    def mark(test: Callable) -> Callable:
+        test.conformance_order = position  # type: ignore[attr-defined]
+        return test
+
+    return mark

@@ -2,8 +2,9 @@
 patched, deleted, and an every-minute cron really fires.
 
 Order, and why: the firing check costs at most the rest of one minute, so its crons are made by a
-session fixture (``firing``) that the FIRST test of this module requests, and checked by the LAST test
-of this module; everything in between runs while the minute passes. Every cron carries the module's tag
+session fixture (``firing``) requested by a test that runs FIRST in the session, and checked by a test
+that runs LAST in the session (flows.run_at; conftest.py moves them): the rest of the session runs while
+the minute passes, and the check waits only for what is left of it. Every cron carries the module's tag
 in its metadata and every search is scoped by it; each fixture deletes its crons (the session deletes the
 tagged threads, and with them the runs the crons made).
 """
@@ -20,7 +21,7 @@ import pytest
 
 from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
 from conformance.contract.client import ApiClient, Exchange
-from conformance.tests.flows import Api, human
+from conformance.tests.flows import Api, human, run_at
 
 pytestmark = pytest.mark.area("crons")
 
@@ -168,6 +169,16 @@ def _cron_ids(found: list[dict]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ create
+@run_at("first")
+def test_firing_crons_are_made_first(firing):
+    """The every-minute cron and its disabled twin are made before anything else, and answer as sent."""
+    for role, enabled in (("enabled", True), ("disabled", False)):
+        cron = firing.crons[role]
+        expect_equal(cron.get("schedule"), EVERY_MINUTE, rule="CRONS-CREATE")
+        expect_equal(cron.get("thread_id"), firing.threads[role], rule="CRONS-CREATE")
+        expect_equal(cron.get("enabled"), enabled, rule="CRONS-CREATE")
+
+
 def test_created_crons_answer_what_was_sent(firing, corpus):
     """The Cron answered has the schedule, the assistant, the payload input and metadata sent, and its thread."""
     for cron, body, thread_id in zip(corpus.created, corpus.sent, corpus.threads, strict=True):
@@ -428,12 +439,13 @@ def test_delete_then_get_is_404(api, crons):
     expect_ids(_cron_ids(found), exactly=[], rule="CRONS-DELETE", exchange=search)
 
 
-# ---------------------------------------------------------------------------- firing (keep it last)
+# --------------------------------------------------------------------------- firing (runs last of all)
 def _runs(api: Api, thread_id: str) -> tuple[list[dict], Exchange]:
     exchange = api.client.get(f"/threads/{thread_id}/runs")
     return api.contract.validate(exchange, "GET /threads/{thread_id}/runs", status=200, rule="CRONS-FIRE"), exchange
 
 
+@run_at("last")
 def test_every_minute_cron_fires_and_a_disabled_one_does_not(api, firing):
     """The every-minute cron made at the start has run on its thread by now (waiting at most until its minute
     plus a grace); the disabled one has not."""
