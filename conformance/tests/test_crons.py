@@ -86,6 +86,7 @@ class Firing:
     input: dict[str, Any]
     threads: dict[str, str] = field(default_factory=dict)  # "enabled" | "disabled" -> thread id
     crons: dict[str, dict] = field(default_factory=dict)  # the Cron answered at creation
+    exchanges: dict[str, Exchange] = field(default_factory=dict)  # the creation exchanges
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +106,7 @@ def firing(certification, contract):
             "enabled": enabled,
         }
         made.threads[role] = thread_id
-        made.crons[role], _ = crons.create(body, thread_id=thread_id)
+        made.crons[role], made.exchanges[role] = crons.create(body, thread_id=thread_id)
     yield made
     crons.cleanup()
 
@@ -120,6 +121,7 @@ class Corpus:
     created: list[dict] = field(default_factory=list)  # the Cron answers, in creation order
     sent: list[dict] = field(default_factory=list)  # the bodies sent
     threads: list[str | None] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)  # the creation exchanges
 
     def ids(self, **where: Any) -> list[str]:
         return [c["cron_id"] for c in self.created if all(c.get(k) == v for k, v in where.items())]
@@ -149,7 +151,8 @@ def corpus(certification, contract):
         }
         if end_time:
             body["end_time"] = end_time
-        cron, _ = crons.create(body, thread_id=thread_id)
+        cron, exchange = crons.create(body, thread_id=thread_id)
+        corpus.exchanges.append(exchange)
         corpus.created.append(cron)
         corpus.sent.append(body)
         corpus.threads.append(thread_id)
@@ -173,29 +176,32 @@ def _cron_ids(found: list[dict]) -> list[str]:
 def test_firing_crons_are_made_first(firing):
     """The every-minute cron and its disabled twin are made before anything else, and answer as sent."""
     for role, enabled in (("enabled", True), ("disabled", False)):
-        cron = firing.crons[role]
-        expect_equal(cron.get("schedule"), EVERY_MINUTE, rule="CRONS-CREATE")
-        expect_equal(cron.get("thread_id"), firing.threads[role], rule="CRONS-CREATE")
-        expect_equal(cron.get("enabled"), enabled, rule="CRONS-CREATE")
+        cron, made = firing.crons[role], firing.exchanges[role]
+        expect_equal(cron.get("schedule"), EVERY_MINUTE, rule="CRONS-CREATE", exchange=made)
+        expect_equal(cron.get("thread_id"), firing.threads[role], rule="CRONS-CREATE", exchange=made)
+        expect_equal(cron.get("enabled"), enabled, rule="CRONS-CREATE", exchange=made)
 
 
 def test_created_crons_answer_what_was_sent(firing, corpus):
     """The Cron answered has the schedule, the assistant, the payload input and metadata sent, and its thread."""
-    for cron, body, thread_id in zip(corpus.created, corpus.sent, corpus.threads, strict=True):
-        expect_equal(cron.get("schedule"), body["schedule"], rule="CRONS-CREATE")
+    rows = zip(corpus.created, corpus.sent, corpus.threads, corpus.exchanges, strict=True)
+    for cron, body, thread_id, made in rows:
+        expect_equal(cron.get("schedule"), body["schedule"], rule="CRONS-CREATE", exchange=made)
         expect_equal(
             cron.get("thread_id"),
             thread_id,
             rule="CRONS-CREATE",
             message="the Cron does not name the thread it was created for (null when stateless)",
+            exchange=made,
         )
-        expect_equal(cron.get("enabled"), body["enabled"], rule="CRONS-CREATE")
-        expect_contains(cron.get("metadata"), body["metadata"], rule="CRONS-CREATE")
+        expect_equal(cron.get("enabled"), body["enabled"], rule="CRONS-CREATE", exchange=made)
+        expect_contains(cron.get("metadata"), body["metadata"], rule="CRONS-CREATE", exchange=made)
         expect_equal(
             (cron.get("payload") or {}).get("input"),
             body["input"],
             rule="CRONS-CREATE",
             message="the Cron's payload does not carry the input sent",
+            exchange=made,
         )
         if "end_time" in body:
             expect(
@@ -204,6 +210,7 @@ def test_created_crons_answer_what_was_sent(firing, corpus):
                 "the Cron's end_time is not the one sent",
                 expected=body["end_time"],
                 actual=cron.get("end_time"),
+                exchange=made,
             )
     by_graph = {}
     for cron, body in zip(corpus.created, corpus.sent, strict=True):
@@ -214,6 +221,7 @@ def test_created_crons_answer_what_was_sent(firing, corpus):
         "crons created for the same graph name name different assistants (or two graphs the same one)",
         expected="one assistant_id per graph",
         actual={g: sorted(map(str, ids)) for g, ids in by_graph.items()},
+        exchange=corpus.exchanges[-1],
     )
 
 
@@ -373,7 +381,14 @@ def test_count_equals_the_search(api, corpus, case):
         exchange=exchange,
         message=f"POST /runs/crons/count disagrees with the search for {case}",
     )
-    expect(found, "CRONS-COUNT", "the search found none of the suite's crons", expected="at least one", actual=found)
+    expect(
+        found,
+        "CRONS-COUNT",
+        "the search found none of the suite's crons",
+        expected="at least one",
+        actual=found,
+        exchange=exchange,
+    )
 
 
 # ------------------------------------------------------------------------------------ patch, delete
@@ -457,6 +472,7 @@ def test_every_minute_cron_fires_and_a_disabled_one_does_not(api, firing):
         "the every-minute cron's next_run_date is not within a minute of its creation",
         expected=f"at most 60 s after {cron.get('created_at')}",
         actual=cron.get("next_run_date"),
+        exchange=firing.exchanges["enabled"],
     )
     deadline = time.monotonic() + max(0.0, (first - datetime.now(UTC)).total_seconds()) + FIRE_GRACE
     while True:
