@@ -511,6 +511,11 @@ def _limit_plus_one(body: dict) -> None:
         body["limit"] += 1
 
 
+def _oldest_first_by_default(body: dict) -> None:
+    if "sort_by" not in body and "sort_order" not in body:
+        body.update(sort_by="created_at", sort_order="asc")
+
+
 def _patch_ignored(req: Req) -> None:
     if req.is_("PATCH", "/runs/crons/*"):
         req.body = {"metadata": {}}
@@ -626,7 +631,14 @@ CRON_FAULTS: tuple[Fault, ...] = (
         "cron searches default to oldest first",
         (CR + "test_search_default_order_is_newest_first",),
         "CRONS-SEARCH-SORT",
-        on_request=_cron_search(_default("sort_order", "asc")),
+        on_request=_cron_search(_oldest_first_by_default),
+    ),
+    Fault(
+        "cron-search-sort-order-alone-ignored",
+        "sort_order without sort_by is ignored (newest first always)",
+        (CR + "test_search_sort_order_alone_applies_to_created_at",),
+        "CRONS-SEARCH-SORT",
+        on_request=_cron_search(lambda b: b.pop("sort_order", None) if "sort_by" not in b else None),
     ),
     Fault(
         "cron-search-offset-ignored",

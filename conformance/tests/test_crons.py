@@ -320,6 +320,20 @@ def test_search_default_order_is_newest_first(api, corpus):
     )
 
 
+def test_search_sort_order_alone_applies_to_created_at(api, corpus):
+    """sort_order without sort_by orders by the default field, created_at."""
+    body = {"metadata": corpus.tag, "sort_order": "asc", "limit": 100}
+    found, exchange = Crons(api).search(body, rule="CRONS-SEARCH-SORT")
+    wanted = [c["cron_id"] for c in corpus.created]
+    expect_equal(
+        _cron_ids(found),
+        wanted,
+        rule="CRONS-SEARCH-SORT",
+        exchange=exchange,
+        message="POST /runs/crons/search: sort_order asc without sort_by did not give oldest first",
+    )
+
+
 @pytest.mark.parametrize(("offset", "limit"), [(0, 1), (1, 2), (3, 10), (4, 10)])
 def test_search_limit_and_offset_page_the_results(api, corpus, offset, limit):
     """limit and offset: that page of the crons in the requested order."""
