@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-FORWARDED_HEADERS = ("last-event-id",)  # request headers a server acts on (stream resumption)
+FORWARDED_HEADERS = ("last-event-id", "accept")  # headers a server acts on (stream resumption; MCP needs its Accept)
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 

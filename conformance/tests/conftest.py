@@ -55,3 +55,15 @@ def prepared(certification, contract) -> PreparedThreads:
     for role in PREPARED:
         api.wait_run(prepared.ids[role], prepared.runs[role], schema=False)
     return prepared
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked with flows.run_at("first") run before all others and run_at("last") after all others
+    (each group keeps its collection order); everything else keeps its order."""
+
+    def position(item: pytest.Item) -> int:
+        order = getattr(getattr(item, "function", None), "conformance_order", None)
+        return {"first": 0, "last": 2}.get(order, 1)
+
+    items[:] = sorted(items, key=position)  # sorted() is stable

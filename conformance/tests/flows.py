@@ -345,3 +345,33 @@ def location_ids(location: str) -> tuple[str | None, str | None]:
         return parts[parts.index(word) + 1] if word in parts[:-1] else None
 
     return after("threads"), after("runs")
+
+
+def request_with_headers(client: ApiClient, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Exchange:
+    """``client.request`` with extra request headers (e.g. the Accept header MCP requires).
+
+    ApiClient.request takes no headers, so they are set on the shared HTTP client for this one call only.
+    """
+    saved = {name: client.http.headers.get(name) for name in headers}
+    client.http.headers.update(headers)
+    try:
+        return client.request(method, path, **kwargs)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                client.http.headers.pop(name, None)
+            else:
+                client.http.headers[name] = value
+
+
+def run_at(position: str) -> Callable[[Callable], Callable]:
+    """Mark a test to run first or last in the session (conftest.py moves it), e.g. to make a cron at the
+    start and check it at the end, so waiting for its schedule overlaps the rest of the session."""
+    if position not in ("first", "last"):
+        raise ValueError(position)
+
+    def mark(test: Callable) -> Callable:
+        test.conformance_order = position  # type: ignore[attr-defined]
+        return test
+
+    return mark

@@ -1,0 +1,136 @@
+"""System endpoints: health (/ok), server information (/info) and metrics (/metrics) in each format."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conformance.contract.checks import expect, expect_equal, expect_status
+
+pytestmark = pytest.mark.area("system")
+
+# One line of the Prometheus text exposition format: a comment, or a sample `name{labels} value [timestamp]`.
+PROMETHEUS_SAMPLE = re.compile(
+    r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?\s+([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]?Inf|NaN)(\s+-?\d+)?$"
+)
+
+
+@pytest.mark.parametrize("check_db", [None, 1], ids=["plain", "check_db"])
+def test_ok_answers_ok_true(client, contract, check_db):
+    """GET /ok answers 200 {"ok": true}, also when asked to check the database."""
+    exchange = client.get("/ok", params={"check_db": check_db} if check_db else None)
+    body = contract.validate(exchange, "GET /ok", status=200, rule="SYSTEM-OK")
+    expect_equal(body.get("ok") if isinstance(body, dict) else body, True, rule="SYSTEM-OK", exchange=exchange)
+
+
+def _info(client):
+    exchange = client.get("/info")
+    expect_status(exchange, 200, rule="SYSTEM-INFO")
+    body = exchange.json()
+    expect(
+        isinstance(body, dict),
+        "SYSTEM-INFO",
+        "GET /info: the answer is not an object",
+        expected="an object",
+        actual=body,
+        exchange=exchange,
+    )
+    return body, exchange
+
+
+def test_info_carries_the_version_fields_and_flags(client, contract):
+    """GET /info carries version and langgraph_py_version (strings) and flags (an object of booleans)."""
+    info, exchange = _info(client)
+    for name in ("version", "langgraph_py_version"):
+        expect(
+            isinstance(info.get(name), str) and info[name].strip() != "",
+            "SYSTEM-INFO",
+            f"GET /info: {name} is missing or not a version string",
+            expected=f"{name}: a non-empty string",
+            actual=info.get(name),
+            exchange=exchange,
+        )
+    flags = info.get("flags")
+    expect(
+        isinstance(flags, dict) and all(isinstance(v, bool) for v in flags.values()),
+        "SYSTEM-INFO",
+        "GET /info: flags is not an object of booleans",
+        expected="flags: {name: true | false}",
+        actual=flags,
+        exchange=exchange,
+    )
+    contract.validate(exchange, "GET /info", status=200, rule="SYSTEM-INFO")
+
+
+FLAG_PROBES = {  # flag -> a request that only a server offering the feature answers 200, scoped to nothing
+    "assistants": ("/assistants/search", "POST /assistants/search"),
+    "crons": ("/runs/crons/search", "POST /runs/crons/search"),
+}
+
+
+@pytest.mark.parametrize("flag", list(FLAG_PROBES))
+def test_info_flags_agree_with_the_endpoints(client, contract, tag, flag):
+    """A feature /info flags true is served: its search answers 200 with a list (scoped to an unused tag)."""
+    info, _ = _info(client)
+    flags = info.get("flags") if isinstance(info.get("flags"), dict) else {}
+    if flags.get(flag) is not True:
+        pytest.skip(f"GET /info does not flag {flag!r} true: nothing to hold the server to")
+    path, operation = FLAG_PROBES[flag]
+    exchange = client.post(path, json={"metadata": tag, "limit": 1})
+    found = contract.validate(exchange, operation, status=200, rule="SYSTEM-INFO-FLAGS")
+    expect_equal(
+        found,
+        [],
+        rule="SYSTEM-INFO-FLAGS",
+        exchange=exchange,
+        message=f"{operation}: a search for a tag nothing carries found something",
+    )
+
+
+@pytest.mark.parametrize("fmt", [None, "prometheus"], ids=["default", "prometheus"])
+def test_metrics_prometheus_is_the_text_exposition_format(client, contract, fmt):
+    """GET /metrics (the default format, prometheus) answers text/plain in the Prometheus text format."""
+    exchange = client.get("/metrics", params={"format": fmt} if fmt else None)
+    text = contract.validate(exchange, "GET /metrics", status=200, rule="SYSTEM-METRICS")
+    media = exchange.content_type.split(";", 1)[0].strip()
+    expect_equal(
+        media,
+        "text/plain",
+        rule="SYSTEM-METRICS",
+        exchange=exchange,
+        message="GET /metrics: the Prometheus format is not text/plain",
+    )
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    bad = [line for line in lines if not line.startswith("#") and not PROMETHEUS_SAMPLE.match(line)]
+    samples = [line for line in lines if not line.startswith("#")]
+    expect(
+        samples and not bad,
+        "SYSTEM-METRICS",
+        "GET /metrics: the body is not in the Prometheus text exposition format",
+        expected="# comments and `name{labels} value` samples, at least one sample",
+        actual=bad[:3] or f"{len(samples)} samples",
+        exchange=exchange,
+    )
+
+
+def test_metrics_json_is_an_object(client, contract):
+    """GET /metrics?format=json answers a non-empty JSON object."""
+    exchange = client.get("/metrics", params={"format": "json"})
+    body = contract.validate(exchange, "GET /metrics", status=200, rule="SYSTEM-METRICS-JSON")
+    media = exchange.content_type.split(";", 1)[0].strip()
+    expect_equal(
+        media,
+        "application/json",
+        rule="SYSTEM-METRICS-JSON",
+        exchange=exchange,
+        message="GET /metrics?format=json: not answered as JSON",
+    )
+    expect(
+        isinstance(body, dict) and body,
+        "SYSTEM-METRICS-JSON",
+        "GET /metrics?format=json: not a non-empty object",
+        expected="an object of metrics",
+        actual=body,
+        exchange=exchange,
+    )
