@@ -36,8 +36,15 @@ class SuiteRun:
         return None
 
 
-def run_suite(report_dir: Path, *args: str, modules: list[str] | None = None, timeout: float = 600) -> SuiteRun:
-    files = [str(SUITE / m) for m in modules] if modules else [str(SUITE)]
+def run_suite(
+    report_dir: Path,
+    *args: str,
+    modules: list[str] | None = None,
+    tests: list[str] | None = None,
+    timeout: float = 600,
+) -> SuiteRun:
+    """``modules``: test files of conformance/tests; ``tests``: node ids there ("test_x.py::test_y[a]")."""
+    files = [str(SUITE / m) for m in modules or ()] + [str(SUITE / t) for t in tests or ()] or [str(SUITE)]
     command = [
         sys.executable,
         "-m",

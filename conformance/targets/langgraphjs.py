@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,7 @@ OFFLINE_ENV = {
     "LANGCHAIN_TRACING_V2": "false",
     "NO_UPDATE_NOTIFIER": "1",
 }
+WARM_UP_TIMEOUT = 180.0  # seconds for one graph's schemas on first request
 START_DEADLINE = 120.0
 
 log = logger("certify-langgraphjs")
@@ -141,6 +143,19 @@ class LanggraphJs(Server):
     def version(self) -> str:
         return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or api_version())
 
+    def warm_up(self) -> None:
+        """Ask once for each fixture graph's schemas, as a deployment's readiness check would.
+
+        langgraphjs extracts a graph's schemas by type-checking its TypeScript on the first request, which
+        takes tens of seconds on a loaded 2-core machine; which test happened to ask first would otherwise
+        decide which one times out. The answers are not judged here: the assistants area judges them.
+        """
+        with httpx.Client(base_url=self.url, timeout=WARM_UP_TIMEOUT) as http:
+            for assistant in http.post("/assistants/search", json={"limit": 100}).json():
+                if isinstance(assistant, dict) and (assistant.get("metadata") or {}).get("created_by") == "system":
+                    with contextlib.suppress(httpx.HTTPError):
+                        http.get(f"/assistants/{assistant['assistant_id']}/schemas")
+
 
 def up(root: Path, stack: contextlib.ExitStack) -> Target:
     server = LanggraphJs(root)
@@ -148,6 +163,9 @@ def up(root: Path, stack: contextlib.ExitStack) -> Target:
     log("starting langgraphjs dev")
     server.start()
     log(f"langgraphjs dev answered /ok after {server.started_in:.1f} s")
+    started = time.monotonic()
+    server.warm_up()
+    log(f"graph schemas extracted in {time.monotonic() - started:.1f} s")
     return Target(url=server.url, name=f"langgraphjs-api-{server.version()}")
 
 
