@@ -17,7 +17,7 @@ fi
 command="${1:-certify}"; shift || true
 case "$command" in
   certify)  exec .venv/bin/python -m pytest "$@" ;;
-  selftest) exec .venv/bin/python -m pytest tests -n 2 "$@" ;;
+  selftest) exec .venv/bin/python -m pytest tests -n 4 "$@" ;;
   aegra)    exec .venv/bin/python -m conformance.targets.aegra "$@" ;;
   langgraphjs) exec .venv/bin/python -m conformance.targets.langgraphjs "$@" ;;
   runtime-pg) exec .venv/bin/python -m conformance.targets.runtime_pg "$@" ;;
