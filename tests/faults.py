@@ -514,9 +514,9 @@ PROPERTY_FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "cron-search-500",
-        "POST /runs/crons/search crashes with 500",
+        "POST /runs/crons/search crashes with 500 (its canonical request too: not available)",
         (P + "[POST /runs/crons/search]",),
-        "PROPERTY-SERVER-ERROR",
+        "OPERATION-AVAILABLE",
         on_response=lambda req, resp: setattr(resp, "status", 500) if req.is_("POST", "/runs/crons/search") else None,
     ),
     Fault(
