@@ -62,6 +62,8 @@ def baseline(results: dict[str, Any], previous: dict[str, Any] | None = None) ->
         if evidence:
             entry["evidence"] = evidence
         entry["reason"] = kept.get(short, {}).get("reason") or _reason(detail)
+        if kept.get(short, {}).get("strict") is False:
+            entry["strict"] = False
         entries.append(entry)
     return {"implementation": results["target"]["name"], "expected_failures": entries}
 
