@@ -32,6 +32,7 @@ class Exchange:
     text: str
     elapsed: float
     secret_headers: tuple[str, ...] = ()
+    shown_headers: tuple[tuple[str, str], ...] = ()  # request headers a reproduction needs (e.g. Accept)
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 
@@ -62,6 +63,8 @@ class Exchange:
         parts = ["curl", "-s", "-X", self.method, shlex.quote(self.url)]
         for name in self.secret_headers:
             parts += ["-H", shlex.quote(f"{name}: {SECRET_PLACEHOLDER}")]
+        for name, value in self.shown_headers:
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.request_body is not None:
             parts += [
                 "-H",

@@ -260,4 +260,5 @@ def send(http: httpx.Client, request: Request, secret_headers: tuple[str, ...]) 
         text=text,
         elapsed=0.0,
         secret_headers=secret_headers,
+        shown_headers=tuple(request.headers.items()),
     )

@@ -493,7 +493,7 @@ def test_every_minute_cron_fires_and_a_disabled_one_does_not(api, firing):
         runs, exchange = _runs(api, firing.threads["enabled"])
         if runs or time.monotonic() >= deadline:
             break
-        time.sleep(0.5)
+        time.sleep(0.5)  # poll interval, bounded by the deadline above
     expect(
         runs,
         "CRONS-FIRE",
