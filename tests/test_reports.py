@@ -14,6 +14,8 @@ import shutil
 import pytest
 
 from conformance.cli import main as cli_main
+from conformance.contract.failures import ConformanceFailure
+from conformance.plugin import expected
 from conformance.plugin.hooks import HARNESS_EXIT_CODE
 from conformance.reports import html as html_report
 from conformance.reports import matrix
@@ -137,6 +139,29 @@ def test_unwritable_report_folder_is_one_line(tmp_path, reference_url):
 
 
 # ---------------------------------------------------------- an expected failure names one failure, not any
+
+
+def test_an_entry_names_the_other_shapes_of_its_deviation(tmp_path):
+    """``or:`` lists the other shapes a known deviation takes; anything else is still a new failure."""
+    listed = tmp_path / "expected-failures.yaml"
+    listed.write_text(
+        "expected_failures:\n"
+        "  - test: test_store.py::test_search_with_a_bad_namespace_label_is_422\n"
+        "    rule: STORE-BAD-NAMESPACE\n"
+        "    evidence: {status: 500}\n"
+        "    or:\n"
+        "      - rule: HTTP-TRANSPORT\n"
+        "        evidence: {message: 'POST /store/items/search: the connection failed'}\n"
+        "    reason: answered 500, or the connection dropped\n"
+    )
+    [entry] = expected.load_file(listed).entries
+    dropped = ConformanceFailure("HTTP-TRANSPORT", "POST /store/items/search: the connection failed (ReadError)")
+    assert entry.identifies(ConformanceFailure("STORE-BAD-NAMESPACE", "answered 500, expected 422")) is None
+    assert entry.identifies(dropped) is None
+    assert entry.identifies(ConformanceFailure("HTTP-TRANSPORT", "GET /ok: the connection failed")) is not None
+    assert entry.identifies(ConformanceFailure("STORE-ITEM-ROUNDTRIP", "lost")) == (
+        "rule STORE-ITEM-ROUNDTRIP, not the listed STORE-BAD-NAMESPACE"
+    )
 
 
 def test_same_rule_other_failure_is_a_new_failure(tmp_path, reference_url):
