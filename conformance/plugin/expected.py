@@ -157,6 +157,21 @@ def _split_areas(raw: Any) -> list[str]:
     return [a.strip() for value in values for a in str(value).split(",") if a.strip()]
 
 
+def precheck(settings: Any, target_name: str) -> None:
+    """What can be refused before any test is collected: the profile and the expected-failures file.
+
+    An xdist controller collects nothing, so it calls this before its workers start; the checks that
+    need the collected tests (an entry naming no test) are the workers' (conformance/plugin/parallel.py).
+    """
+    profile = getattr(settings, "profile", None) or DEFAULT_PROFILE
+    if profile not in PROFILES:
+        raise PlanError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    path = getattr(settings, "expected_failures", None)
+    file = Path(path) if path else default_for(target_name)
+    if file is not None:
+        load_file(file)
+
+
 def plan(
     config: pytest.Config, items: list[pytest.Item], settings: Any, target_name: str, known_areas: tuple[str, ...]
 ) -> Plan:

@@ -17,17 +17,18 @@ import pytest
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.paths import PackageDataError, spec_dir
-from conformance.plugin import expected
+from conformance.plugin import expected, parallel
 from conformance.plugin.outcomes import Recorder
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
-from conformance.reports.results import Results
+from conformance.reports.results import Results, base_nodeid, report_record
 from conformance.reports.write import write_reports
 from conformance.targets import reference
 from conformance.targets.preflight import name_from_url
 
 HARNESS_EXIT_CODE = 6
+CONTROLLER = "conformance-xdist-controller"
 SESSION = pytest.StashKey[CertificationSession]()
 RESULTS = pytest.StashKey[Results]()
 
@@ -56,6 +57,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, "conformance-recorder")
     if not _runs_conformance(config):
         return
+    if parallel.is_worker(config):
+        shared = parallel.worker_input(config)
+        session.id = shared.get("session_id", session.id)
+        session.shared_url = shared.get("url")
+        config.pluginmanager.register(parallel.Worker(config, session, config.stash[RESULTS]), "conformance-worker")
+    elif parallel.distributes(config):
+        try:
+            expected.precheck(settings, name)
+        except expected.PlanError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+        parallel.group_tests(config)
+        config.pluginmanager.register(parallel.Controller(session, config.stash[RESULTS]), CONTROLLER)
     if not settings.spec:
         try:
             spec_dir()
@@ -106,9 +119,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     try:
         plan = expected.plan(config, items, cert.settings, cert.planned_name, AREAS)
     except expected.PlanError as exc:
-        raise pytest.UsageError(f"conformance: {exc}") from None
+        if not parallel.is_worker(config):
+            raise pytest.UsageError(f"conformance: {exc}") from None
+        # A worker cannot end the session with a usage error: it runs nothing and tells its controller.
+        config.stash[RESULTS].plan_error = str(exc)
+        items[:] = []
+        return
     config.stash[RESULTS].plan = plan
     config.stash[RESULTS].expected_failures_file = plan.expected_failures_file
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """An xdist controller connects before its workers start (xdist starts them last): they get its URL."""
+    if session.config.pluginmanager.has_plugin(CONTROLLER):
+        _connect(session.config, declared=None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -116,8 +140,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     if config.option.collectonly or not any(_is_conformance(i) for i in session.items):
         return
+    _connect(config, declared=session.items)
+
+
+def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
     cert = config.stash[SESSION]
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    reporter = None if parallel.is_worker(config) else config.pluginmanager.get_plugin("terminalreporter")
 
     def log(message: str) -> None:
         if reporter is not None:
@@ -131,10 +159,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
     plan = config.stash[RESULTS].plan
-    if plan is not None:
-        expected.apply_declared(session.items, target.info, plan)
-        for flag, (why, _, _) in expected.declared_unsupported(target.info).items():
-            log(f"area of flag {flag!r} is unsupported ({why})")
+    if plan is not None and declared is not None:
+        expected.apply_declared(declared, target.info, plan)
+    for flag, (why, _, _) in expected.declared_unsupported(target.info).items():
+        log(f"area of flag {flag!r} is unsupported ({why})")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -154,7 +182,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if failure is not None and rep.outcome == "failed":
         rep.longrepr = item.config.stash[RESULTS].scrub(f"{failure.render()}\n  test: {item.nodeid}")
     if _is_conformance(item):
-        item.config.stash[RESULTS].record(item, rep, failure, call)
+        # Recorded from pytest_runtest_logreport (conformance/plugin/outcomes.py), where a serial run and
+        # an xdist controller both see every report; the record travels on the report as plain JSON.
+        rep.conformance_record = report_record(item, rep, failure, call)
+        rep.nodeid = base_nodeid(rep.nodeid)
     return rep
 
 
@@ -162,6 +193,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     cert = config.stash.get(SESSION, None)
     if cert is None:
+        return
+    if parallel.is_worker(config):  # the controller cleans up and reports, once for all workers
+        cert.close()
+        return
+    controller = config.pluginmanager.get_plugin(CONTROLLER)
+    if controller is not None and controller.plan_error:
+        cert.close()
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"ERROR: conformance: {controller.plan_error}", red=True)
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
         return
     try:
         cert.cleanup()
@@ -177,6 +219,9 @@ def _write_reports(config: pytest.Config) -> None:
         return
     try:
         written = write_reports(results, cert)
+        controller = config.pluginmanager.get_plugin(CONTROLLER)
+        merged = controller.write_properties() if controller is not None else None
+        written += [merged] if merged is not None else []
     except OSError as exc:
         print(f"conformance: could not write the report: {exc}", file=sys.stderr)
         return

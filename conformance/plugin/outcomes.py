@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from conformance.reports.results import Results, secrets_of
+from conformance.reports.results import Results, base_nodeid, secrets_of
+
+OPERATIONS = pytest.StashKey[set[tuple[str, str]]]()
 
 if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
@@ -109,7 +111,21 @@ class Recorder:
         for (argname, baseid), seen in self.fixture_ops.items():
             if argname in names and item.nodeid.startswith(baseid):
                 ops |= seen
-        self.results.operations[item.nodeid] = ops
+        item.stash[OPERATIONS] = ops
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        rep = yield
+        if call.when == "teardown" and OPERATIONS in item.stash:
+            rep.conformance_operations = sorted([method, path] for method, path in item.stash[OPERATIONS])
+        return rep
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Every phase's report, whether this process ran the test or an xdist worker did."""
+        self.results.add(getattr(report, "conformance_record", None))
+        operations = getattr(report, "conformance_operations", None)
+        if operations is not None:
+            self.results.operations[base_nodeid(report.nodeid)] = {(m, p) for m, p in operations}
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         counts = self.results.counts()

@@ -40,6 +40,7 @@ class CertificationSession:
     running: reference.RunningReference | None = None
     cleanup_summary: dict[str, int] = field(default_factory=dict)
     planned_name: str = ""
+    shared_url: str | None = None  # on an xdist worker: the target its controller connected to (plugin/parallel.py)
 
     def tag(self) -> dict[str, str]:
         """Metadata for one test's resources: the session tag plus a tag unique to the test."""
@@ -64,7 +65,9 @@ class CertificationSession:
         self.load_contract()
         url = self.settings.target_url
         embedded = url is None
-        if embedded:
+        if embedded and self.shared_url:
+            url = self.shared_url  # the controller started the embedded reference for every worker
+        elif embedded:
             url, self.running = start_embedded(self.settings.reference_cache, log)
         self.http, self.secret_headers = make_http(
             url,

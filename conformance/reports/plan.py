@@ -82,6 +82,21 @@ class Plan:
         ]
         return lines
 
+    def to_wire(self) -> dict[str, Any]:
+        """What an xdist worker sends its controller (everything but the parsed entries)."""
+        return {
+            "profile": self.profile,
+            "unsupported_areas": self.unsupported_areas,
+            "expected_failures_file": self.expected_failures_file,
+            "unknown_expected_failures": self.unknown_expected_failures,
+            "unknown_areas": self.unknown_areas,
+            "deselected": self.deselected,
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Plan:
+        return cls(**data)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.profile,

@@ -99,40 +99,26 @@ class Results:
     plan: Plan | None = None
     secrets: tuple[str, ...] = ()
     operations: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # nodeid -> {(method, path)}
+    plan_error: str | None = None  # on an xdist worker: why the plan was refused (its controller says it)
+    property_summary: dict[str, Any] | None = None  # the property layer's, once its session fixture ends
 
     # ---------------------------------------------------------------------------------------- recording
     def record(
         self, item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
     ) -> None:
-        area_marker = item.get_closest_marker("area")
-        area = area_marker.args[0] if area_marker else "other"
-        current = self.tests.get(item.nodeid)
-        outcome = _outcome(rep, failure)
-        if outcome is None:
+        """Record one phase's report of ``item`` (serial runs; under xdist, see :func:`report_record`)."""
+        self.add(report_record(item, rep, failure, call))
+
+    def add(self, record: dict[str, Any] | None) -> None:
+        """Take one phase's record: a later phase changes the outcome only to a worse one."""
+        if record is None:
             return
-        marker = item.get_closest_marker("expected_failure")
-        entry = marker.kwargs.get("entry") if marker is not None else None
-        if outcome == "stale" and rep.passed and entry is not None and not entry.strict:
-            outcome = "passed"  # a non-strict entry: the known bug did not show this time
-        if current is not None and current.outcome != "passed" and rep.when == "teardown" and outcome == "passed":
+        nodeid, outcome = record["nodeid"], record["outcome"]
+        current = self.tests.get(nodeid)
+        if current is not None and current.outcome != "passed" and record["when"] == "teardown" and outcome == "passed":
             return
-        detail = None
-        if failure is not None:
-            detail = failure.as_dict()
-        elif outcome in ("harness error", "unsupported", "expected failure", "stale"):
-            detail = {"message": _longrepr_line(rep)}
-            if outcome == "stale":
-                detail["message"] = "passed, but is listed as an expected failure: remove its entry from the list"
-            if outcome == "harness error" and call.excinfo is not None:
-                detail["exception"] = f"{call.excinfo.typename}: {call.excinfo.value}"[:500]
-                detail["phase"] = rep.when
-        listed = item.get_closest_marker("expected_failure")
-        if listed is not None and detail is not None:
-            detail["listed_reason"] = listed.kwargs.get("reason")
-            if listed.kwargs.get("rule"):
-                detail["listed_rule"] = listed.kwargs["rule"]
         if current is None or outcome != "passed":
-            self.tests[item.nodeid] = TestResult(item.nodeid, area, outcome, rep.duration, detail)
+            self.tests[nodeid] = TestResult(nodeid, record["area"], outcome, record["duration"], record["detail"])
 
     def scrub(self, value: Any) -> Any:
         """``value`` with every secret replaced by a placeholder (strings, and strings inside lists/dicts)."""
@@ -265,6 +251,50 @@ class Results:
             ],
         }
         return self.scrub(data)
+
+
+def base_nodeid(nodeid: str) -> str:
+    """The test's id without the ``@group`` suffix pytest-xdist's loadgroup adds (ids as a serial run has them)."""
+    if "@" in nodeid and nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.rsplit("@", 1)[0]
+    return nodeid
+
+
+def report_record(
+    item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
+) -> dict[str, Any] | None:
+    """What :meth:`Results.add` needs of one phase, as plain JSON: it travels on the report from an xdist
+    worker to the controller, which writes the reports."""
+    outcome = _outcome(rep, failure)
+    if outcome is None:
+        return None
+    area_marker = item.get_closest_marker("area")
+    marker = item.get_closest_marker("expected_failure")
+    entry = marker.kwargs.get("entry") if marker is not None else None
+    if outcome == "stale" and rep.passed and entry is not None and not entry.strict:
+        outcome = "passed"  # a non-strict entry: the known bug did not show this time
+    detail = None
+    if failure is not None:
+        detail = failure.as_dict()
+    elif outcome in ("harness error", "unsupported", "expected failure", "stale"):
+        detail = {"message": _longrepr_line(rep)}
+        if outcome == "stale":
+            detail["message"] = "passed, but is listed as an expected failure: remove its entry from the list"
+        if outcome == "harness error" and call.excinfo is not None:
+            detail["exception"] = f"{call.excinfo.typename}: {call.excinfo.value}"[:500]
+            detail["phase"] = rep.when
+    if marker is not None and detail is not None:
+        detail["listed_reason"] = marker.kwargs.get("reason")
+        if marker.kwargs.get("rule"):
+            detail["listed_rule"] = marker.kwargs["rule"]
+    return {
+        "nodeid": base_nodeid(item.nodeid),
+        "area": area_marker.args[0] if area_marker else "other",
+        "outcome": outcome,
+        "when": rep.when,
+        "duration": rep.duration,
+        "detail": detail,
+    }
 
 
 def _spec_file(cert: CertificationSession) -> Path | None:

@@ -21,6 +21,8 @@ import pytest
 
 from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
 from conformance.contract.client import ApiClient, Exchange
+from conformance.plugin import parallel
+from conformance.plugin.parallel import shared_once
 from conformance.tests.flows import Api, human, run_at
 
 pytestmark = pytest.mark.area("crons")
@@ -90,10 +92,20 @@ class Firing:
 
 
 @pytest.fixture(scope="session")
-def firing(certification, contract):
-    """An every-minute cron and a disabled one, each on a thread of its own, made as early as possible."""
-    api = _api(certification, contract)
-    crons = Crons(api)
+def firing(certification, contract, request):
+    """An every-minute cron and a disabled one, each on a thread of its own, made as early as possible.
+
+    Made once per session, whatever the number of xdist workers: the test that checks the firing runs
+    last and may run on another worker than the one that made them (conformance/plugin/parallel.py)."""
+    crons = Crons(_api(certification, contract))
+    made, here = shared_once(request, "cron-firing", lambda: _make_firing(crons))
+    yield made
+    if here and not parallel.is_worker(request.config):  # under xdist the session's cleanup deletes them
+        crons.cleanup()
+
+
+def _make_firing(crons: Crons) -> Firing:
+    api = crons.api
     made = Firing(tag=api.tag, input=human("tick"))
     # The disabled cron first: a server that wrongly fires it then makes its run before the enabled one's.
     for role, enabled in (("disabled", False), ("enabled", True)):
@@ -107,8 +119,7 @@ def firing(certification, contract):
         }
         made.threads[role] = thread_id
         made.crons[role], made.exchanges[role] = crons.create(body, thread_id=thread_id)
-    yield made
-    crons.cleanup()
+    return made
 
 
 # ------------------------------------------------------------------------------------------ corpus

@@ -10,11 +10,11 @@ phases, valid and invalid data), seeded by ``--conformance-seed`` and sized by `
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from conformance.contract.failures import HarnessError
+from conformance.plugin import parallel
 from conformance.plugin.hooks import RESULTS, SESSION
 from conformance.plugin.settings import SettingsError
 from conformance.properties import layer as properties
@@ -34,7 +34,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         raise pytest.UsageError(f"conformance: {exc}") from None
     except HarnessError:
         labels = []  # the session reports the unreadable spec as its harness error
-    metafunc.parametrize("operation", labels, ids=labels)
+    params = [pytest.param(label, marks=_group(label)) for label in labels]
+    metafunc.parametrize("operation", params, ids=labels)
+
+
+# Operations that address one of the world's resources change it for the operations after them (a run
+# makes the thread busy, a state update moves its checkpoint), so under xdist each resource's operations
+# run on one worker, in the order a serial run has them (conformance/plugin/parallel.py).
+WORLD_RESOURCES = (
+    ("/threads/{thread_id}", "world-thread"),
+    ("/assistants/{assistant_id}", "world-assistant"),
+    ("/runs/crons/{cron_id}", "world-cron"),
+    ("/store/", "world-store"),
+)
+
+
+def _group(label: str) -> tuple[pytest.MarkDecorator, ...]:
+    path = label.split(" ", 1)[-1]
+    return tuple(pytest.mark.xdist_group(group) for prefix, group in WORLD_RESOURCES if path.startswith(prefix))
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +62,12 @@ def property_layer(certification, contract, request):
     cleanup = layer.world.close()
     results = request.config.stash.get(RESULTS, None)
     if results is not None and results.report_dir is not None and layer.runs:
-        summary = {**layer.summary(), "cleanup": cleanup}
+        summary = results.property_summary = {**layer.summary(), "cleanup": cleanup}
+        if parallel.is_worker(request.config):  # the controller merges every worker's into one file
+            return
         results.report_dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps(results.scrub(summary), indent=2) + "\n"
-        worker = os.environ.get("PYTEST_XDIST_WORKER")  # under xdist each worker has its own operations
-        name = f"properties.{worker}.json" if worker else "properties.json"
-        (results.report_dir / name).write_text(text, encoding="utf-8")
+        (results.report_dir / "properties.json").write_text(text, encoding="utf-8")
 
 
 def test_operation(operation: str, property_layer: properties.Layer, request: pytest.FixtureRequest) -> None:
