@@ -17,7 +17,7 @@ import pytest
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.paths import PackageDataError, spec_dir
-from conformance.plugin import expected, parallel
+from conformance.plugin import expected, parallel, throttle
 from conformance.plugin.outcomes import Recorder
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
@@ -57,6 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, "conformance-recorder")
     if not _runs_conformance(config):
         return
+    try:
+        session.request_slots = throttle.share(settings.max_in_flight, parallel.worker_count(config))
+    except throttle.CapError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
     if parallel.is_worker(config):
         shared = parallel.worker_input(config)
         session.id = shared.get("session_id", session.id)

@@ -40,6 +40,15 @@ def worker_input(config: pytest.Config) -> dict[str, Any]:
     return getattr(config, "workerinput", {}).get(KEY) or {}
 
 
+def worker_count(config: pytest.Config) -> int:
+    """How many processes run tests against the target at once (1 for a serial run)."""
+    if is_worker(config):
+        return int(config.workerinput.get("workercount", 1))
+    if distributes(config):
+        return max(1, len(config.getoption("tx", None) or ()))
+    return 1
+
+
 def distributes(config: pytest.Config) -> bool:
     """True in a process that will hand tests to xdist workers (known at pytest_configure, before xdist's)."""
     if is_worker(config) or config.getoption("collectonly", False):

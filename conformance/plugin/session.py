@@ -20,6 +20,7 @@ from conformance.contract.document import Contract, SpecError
 from conformance.contract.failures import HarnessError
 from conformance.paths import PackageDataError
 from conformance.plugin.settings import Settings
+from conformance.plugin.throttle import InFlightCap
 from conformance.targets import reference
 from conformance.targets.preflight import Target, name_from_url, preflight, start_embedded
 
@@ -40,6 +41,8 @@ class CertificationSession:
     running: reference.RunningReference | None = None
     cleanup_summary: dict[str, int] = field(default_factory=dict)
     planned_name: str = ""
+    request_slots: int = 8  # this process's share of --max-in-flight (conformance/plugin/throttle.py)
+    cap: InFlightCap | None = None
     shared_url: str | None = None  # on an xdist worker: the target its controller connected to (plugin/parallel.py)
 
     def tag(self) -> dict[str, str]:
@@ -69,6 +72,8 @@ class CertificationSession:
             url = self.shared_url  # the controller started the embedded reference for every worker
         elif embedded:
             url, self.running = start_embedded(self.settings.reference_cache, log)
+        self.cap = InFlightCap(url, self.request_slots, self.settings.request_timeout)
+        self.cap.install()
         self.http, self.secret_headers = make_http(
             url,
             api_key=self.settings.api_key,
@@ -160,6 +165,9 @@ class CertificationSession:
     def close(self) -> None:
         if self.http is not None:
             self.http.close()
+        if self.cap is not None:
+            self.cap.uninstall()
+            self.cap = None
         if self.running is not None:
             self.running.stop()
             self.running = None

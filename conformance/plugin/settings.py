@@ -55,6 +55,13 @@ OPTIONS: tuple[Option, ...] = (
         secret=True,
     ),
     Option("request_timeout", "Seconds to wait for any single HTTP answer.", default=30.0, kind="float"),
+    Option(
+        "max_in_flight",
+        "Most requests the suite has in flight against the target at once, all -n workers together "
+        "(each worker gets an equal share).",
+        default=8,
+        kind="int",
+    ),
     Option("run_timeout", "Seconds a background run may take to reach a final status.", default=60.0, kind="float"),
     Option("spec", "Path to the vendored OpenAPI document (default: the suite's spec/openapi.yaml)."),
     Option("errata", "Path to the errata overlay (default: errata.yaml beside the spec)."),
@@ -161,6 +168,14 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
             raise SettingsError(f"{option.name} from {source}: expected a number of seconds, got {raw!r}") from None
         if value <= 0:
             raise SettingsError(f"{option.name} from {source}: must be positive, got {raw!r}")
+        return value
+    if option.name == "max_in_flight":
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{option.name} from {source}: expected a whole number, got {raw!r}") from None
+        if value < 1:
+            raise SettingsError(f"{option.name} from {source}: must be at least 1, got {raw!r}")
         return value
     return str(raw)
 
