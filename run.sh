@@ -9,6 +9,9 @@
 # Both create .venv on first use (the reference server gets its own environment, see README).
 set -euo pipefail
 cd "$(dirname "$0")"
+# pytest caches its assert-rewritten plugin modules as bytecode; without it every pytest process (the
+# self-tests start hundreds) compiles schemathesis anew, ~5 s each.
+unset PYTHONDONTWRITEBYTECODE
 if [ ! -x .venv/bin/python ] || [ pyproject.toml -nt .venv/.installed ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
