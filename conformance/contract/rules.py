@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from conformance.contract.document import SAFE_LOADER
 from conformance.paths import spec_dir
 
 
@@ -18,7 +19,7 @@ from conformance.paths import spec_dir
 def load_rules(path: Path | None = None) -> dict[str, dict[str, str]]:
     path = path or spec_dir() / "rules.yaml"
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = yaml.load(handle, Loader=SAFE_LOADER) or {}
     return data.get("rules", {})
 
 

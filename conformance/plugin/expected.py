@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conformance.contract.document import SAFE_LOADER
 from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.paths import BASELINES_DIR, PACKAGE_DIR, display_path
 from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
@@ -94,7 +95,7 @@ def _evidence(path: Path, test: str, raw: dict) -> dict[str, Any]:
 
 def load_file(path: Path) -> ExpectedFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except FileNotFoundError:
         raise ExpectedFailuresError(f"expected-failures file not found: {path}") from None
     except yaml.YAMLError as exc:
