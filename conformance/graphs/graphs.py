@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt as interrupt_now
-from typing_extensions import TypedDict  # typing.TypedDict: pydantic < 3.12 cannot build the JSON schemas
+from typing_extensions import TypedDict  # not typing.TypedDict: on Python < 3.12 pydantic builds no schema from it
 
 ECHO_PREFIX = "echo: "
 INTERRUPT_QUESTION = {"question": "approve?"}
