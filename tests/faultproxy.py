@@ -31,6 +31,7 @@ class Req:
     body: Any = None  # parsed JSON, or None
     raw: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)  # the request headers forwarded (FORWARDED_HEADERS)
+    base: str = ""  # the proxy's own URL, for faults that route the target's calls back through it (webhooks)
 
     def is_(self, method: str, pattern: str) -> bool:
         """Match "GET /threads/*/runs/*": '*' stands for one path segment."""
@@ -193,7 +194,7 @@ class FaultProxy:
                 except ValueError:
                     body = None
                 forwarded = {h: self.headers[h] for h in FORWARDED_HEADERS if self.headers.get(h) is not None}
-                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw, forwarded)
+                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw, forwarded, proxy.url)
                 try:
                     resp = proxy.handle(req)
                 except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection

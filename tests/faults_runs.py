@@ -3,9 +3,13 @@ stateless-runs): each one wrong behaviour of a run, with the tests that must cat
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
+
+import httpx
 
 from tests.faultkit import HANG, Fault, json_response, set_key
 from tests.faultproxy import Req, Resp
@@ -16,6 +20,7 @@ C = "test_runs_control.py::"
 I = "test_runs_interrupt.py::"  # noqa: E741
 O = "test_runs_options.py::"  # noqa: E741
 SL = "test_stateless_runs.py::"
+WH = "test_webhooks.py::"
 
 
 def _error_as_values(body: Any) -> Any:
@@ -241,6 +246,61 @@ def _error_as(new: str) -> Callable[[Any], Any]:
     return set_key("status", new, lambda r: r.get("status") == "error")
 
 
+# --- webhooks: the target calls the suite's receiver directly, so these faults change the run bodies, or
+# route the target's webhook calls through the proxy and change them there ---------------------------
+RUN_CREATION = (
+    "/threads/*/runs",
+    "/threads/*/runs/wait",
+    "/threads/*/runs/stream",
+    "/runs",
+    "/runs/wait",
+    "/runs/stream",
+)
+RELAY = "/__fault-relay/webhook"
+
+
+def _run_bodies(req: Req) -> list[dict]:
+    if req.is_("POST", "/runs/batch") and isinstance(req.body, list):
+        return [b for b in req.body if isinstance(b, dict)]
+    if any(req.is_("POST", p) for p in RUN_CREATION) and isinstance(req.body, dict):
+        return [req.body]
+    return []
+
+
+def _webhook_dropped(req: Req) -> None:
+    for body in _run_bodies(req):
+        body.pop("webhook", None)
+
+
+def _webhook_relayed(change: Callable[[Any], Any]) -> Callable[[Req], Resp | None]:
+    """Give the target the proxy's relay as every run's webhook; the relay passes the call on, changed."""
+
+    def hook(req: Req) -> Resp | None:
+        if req.is_("POST", RELAY):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.post(req.query.get("to", ""), json=change(req.body), timeout=10)
+            return Resp(200, {"content-type": "application/json"}, b"{}")
+        for body in _run_bodies(req):
+            if isinstance(body.get("webhook"), str):
+                body["webhook"] = f"{req.base}{RELAY}?{urlencode({'to': body['webhook']})}"
+        return None
+
+    return hook
+
+
+def _reported_running(payload: Any) -> Any:
+    return {**payload, "status": "running"} if isinstance(payload, dict) else payload
+
+
+WEBHOOK_CASES = tuple(
+    f"{WH}test_{kind}_run_calls_its_webhook_when_it_finishes[{case}]"
+    for kind, case in (
+        ("thread", "thread-success"),
+        ("thread", "thread-error"),
+        ("stateless", "stateless-background"),
+        ("stateless", "stateless-wait"),
+    )
+)
 FAULTS: tuple[Fault, ...] = (
     # --- wait -------------------------------------------------------------------------------------
     Fault(
@@ -588,5 +648,21 @@ FAULTS: tuple[Fault, ...] = (
         (SL + "test_batch_runs_each_reach_their_final_status",),
         "STATELESS-BATCH",
         on_request=_batch_first_only,
+    ),
+    # --- webhooks -------------------------------------------------------------------------------------
+    Fault(
+        "webhook-dropped",
+        "run creation accepts `webhook` and ignores it: the webhook is never called",
+        WEBHOOK_CASES,
+        "WEBHOOK-CALLED",
+        on_request=_webhook_dropped,
+        options=("--run-timeout=10",),  # how long the suite waits for a call that never comes
+    ),
+    Fault(
+        "webhook-reports-running",
+        "the webhook is called with the run still shown running, not its final status",
+        WEBHOOK_CASES,
+        "WEBHOOK-RUN",
+        on_request=_webhook_relayed(_reported_running),
     ),
 )

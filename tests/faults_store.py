@@ -764,13 +764,22 @@ def _a2a_id_lost(req: Req, resp: Resp) -> None:
         resp.json = {**resp.json, "id": "1"}
 
 
-def _toggle_agent_tool(tools_result: dict) -> dict:
-    tools = [t for t in tools_result.get("tools") or [] if isinstance(t, dict)]
-    if any(t.get("name") == "agent" for t in tools):
-        tools = [t for t in tools if t.get("name") != "agent"]
-    else:
-        tools.append({"name": "agent", "inputSchema": {"type": "object"}})
+def _without_agent_tool(tools_result: dict) -> dict:
+    tools = [t for t in tools_result.get("tools") or [] if not (isinstance(t, dict) and t.get("name") == "agent")]
     return {**tools_result, "tools": tools}
+
+
+def _tools_without_fields(tools_result: dict) -> dict:
+    tools = [
+        {**t, "inputSchema": {"type": "object"}} if isinstance(t, dict) else t for t in tools_result.get("tools") or []
+    ]
+    return {**tools_result, "tools": tools}
+
+
+def _mcp_arguments_dropped(req: Req) -> None:
+    body = req.body if isinstance(req.body, dict) else {}
+    if req.is_("POST", "/mcp") and body.get("method") == "tools/call" and isinstance(body.get("params"), dict):
+        body["params"]["arguments"] = {}
 
 
 def _mcp_notification_as_result(req: Req) -> Resp | None:
@@ -837,10 +846,24 @@ PROTOCOL_FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "mcp-tools-list-wrong",
-        "tools/list offers the agent tool exactly when it should not",
+        "tools/list leaves the agent assistant's tool out",
         (MC + "test_tools_list_offers_the_assistants_that_have_an_input_schema",),
         "MCP-TOOLS-LIST",
-        on_response=_rpc_result(_toggle_agent_tool, "tools/list", "/mcp"),
+        on_response=_rpc_result(_without_agent_tool, "tools/list", "/mcp"),
+    ),
+    Fault(
+        "mcp-tool-input-fields-lost",
+        "tools/list gives every tool an inputSchema without the assistant's input fields",
+        (MC + "test_tools_list_offers_the_assistants_that_have_an_input_schema",),
+        "MCP-TOOLS-LIST",
+        on_response=_rpc_result(_tools_without_fields, "tools/list", "/mcp"),
+    ),
+    Fault(
+        "mcp-tool-arguments-ignored",
+        "tools/call runs the assistant without the arguments it was called with",
+        (MC + "test_calling_the_agent_tool_answers_the_echo",),
+        "MCP-TOOLS-CALL",
+        on_request=_mcp_arguments_dropped,
     ),
     Fault(
         "mcp-tool-call-empty",

@@ -44,6 +44,8 @@ def test_defaults(monkeypatch):
         ({"request_timeout": "soon"}, "request_timeout from command line --request-timeout: expected a number"),
         ({"run_timeout": "-1"}, "run_timeout from command line --run-timeout: must be positive"),
         ({"target_header": ["no-colon"]}, "target_header from command line --target-header: expected 'Name: value'"),
+        ({"callback_host": "http://me/"}, "callback_host from command line --callback-host: expected 'host' or"),
+        ({"callback_host": "me:99999"}, "callback_host from command line --callback-host: expected 'host' or"),
     ],
 )
 def test_bad_values_name_their_source(monkeypatch, cli, message):

@@ -12,7 +12,7 @@ the state schema (seen on Aegra 0.6.0: "name 'Annotated' is not defined").
 import asyncio
 import json
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import AIMessage, AnyMessage
 from langchain_core.runnables import RunnableConfig
@@ -21,6 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt as interrupt_now
+from typing_extensions import TypedDict  # not typing.TypedDict: on Python < 3.12 pydantic builds no schema from it
 
 ECHO_PREFIX = "echo: "
 INTERRUPT_QUESTION = {"question": "approve?"}

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from conformance.plugin.webhooks import split_host_port
+
 
 class SettingsError(ValueError):
     """A setting has a value the suite cannot use."""
@@ -101,6 +103,12 @@ OPTIONS: tuple[Option, ...] = (
         kind="int",
     ),
     Option(
+        "callback_host",
+        "Host, or host:port, at which the target reaches the machine the suite runs on (for webhooks: the "
+        "suite's receiver listens there, on every interface). Default: the receiver listens on 127.0.0.1 "
+        "and is used only when the target URL is on loopback; otherwise the webhook tests are unsupported.",
+    ),
+    Option(
         "property_budget",
         "Property layer budget: 'quick' (few examples, short stream reads) or 'full'.",
         default="quick",
@@ -177,6 +185,11 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
         if value < 1:
             raise SettingsError(f"{option.name} from {source}: must be at least 1, got {raw!r}")
         return value
+    if option.name == "callback_host":
+        try:
+            split_host_port(str(raw))
+        except ValueError:
+            raise SettingsError(f"{option.name} from {source}: expected 'host' or 'host:port', got {raw!r}") from None
     return str(raw)
 
 

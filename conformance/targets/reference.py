@@ -8,6 +8,7 @@ holds a copy of the fixture graphs, so no thread survives from an earlier sessio
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,13 @@ OFFLINE_ENV = {
     "LANGGRAPH_DISABLE_FILE_PERSISTENCE": "true",
 }
 START_DEADLINE = 90.0
+# langgraph-api 0.16.7 rejects webhook URLs on loopback unless its webhooks policy allows them
+# (langgraph_api/webhook.py: webhooks.url.disable_loopback defaults to true; a run created with one is
+# answered 422 "Loopback webhooks (relative URLs and localhost) are disabled by default"). The suite's
+# webhook receiver listens on 127.0.0.1 beside the embedded reference, so its copy of langgraph.json opts
+# back in; `langgraph dev` hands the key to the server as LANGGRAPH_WEBHOOKS. Giving a url policy at all
+# turns require_https on (langgraph_api/config/schemas.py _validate_url_policy), hence the second key.
+WEBHOOKS_POLICY = {"url": {"disable_loopback": False, "require_https": False}}
 
 
 def cache_root(configured: str | None = None) -> Path:
@@ -116,11 +124,19 @@ class RunningReference:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def _allow_loopback_webhooks(config_path: Path) -> None:
+    """Add WEBHOOKS_POLICY to the copy of langgraph.json the reference starts from (never the package's)."""
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["webhooks"] = WEBHOOKS_POLICY
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
 def start(configured_cache: str | None = None, log=None, port: int | None = None) -> RunningReference:
     """Start the reference on a free loopback port and wait until it answers /ok."""
     env_dir = ensure_installed(configured_cache, log)
     workdir = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
     shutil.copytree(GRAPHS_DIR, workdir / "graphs", ignore=shutil.ignore_patterns("__pycache__"))
+    _allow_loopback_webhooks(workdir / "graphs" / "langgraph.json")
     port = port or free_port()
     log_path = workdir / "server.log"
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}

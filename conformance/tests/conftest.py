@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from conformance.contract.client import ApiClient
+from conformance.plugin.webhooks import WebhookReceiver, placement
 from conformance.tests.flows import Api, human
 
 
@@ -55,6 +56,26 @@ def prepared(certification, contract) -> PreparedThreads:
     for role in PREPARED:
         api.wait_run(prepared.ids[role], prepared.runs[role], schema=False)
     return prepared
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver(certification):
+    """The session's webhook receiver, started by the first test that needs it and stopped at the end.
+
+    A target that cannot reach it (not on loopback, no callback_host) makes every test using it
+    unsupported, with the reason."""
+    where = placement(certification.target.url, certification.settings.callback_host)
+    if where.unsupported:
+        pytest.skip(f"webhooks unsupported here: {where.unsupported}")
+    try:
+        receiver = WebhookReceiver(where).start()
+    except OSError as exc:
+        port = where.port or "(any)"
+        raise RuntimeError(f"the suite's webhook receiver cannot listen on port {port}: {exc}") from None
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
 
 
 @pytest.hookimpl(trylast=True)

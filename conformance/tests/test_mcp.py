@@ -2,20 +2,26 @@
 
 The reference serves the endpoint at /mcp and answers the documented /mcp/ with a 307 to it (a property-
 layer expected failure), so these tests call /mcp and hold the answers to the document's POST /mcp/.
-Which assistants become tools depends on the deployment: the reference lists an assistant as a tool when
-it can generate the assistant's input schema (GET /assistants/{id}/schemas answers input_schema), named
-after the assistant; tools/call finds a tool by that name whether listed or not.
+Which assistants become tools depends on the deployment: langgraph-api 0.16.7 lists every assistant whose
+input schema it can generate (langgraph_api/api/mcp/_handlers.py, handle_tools_list: an assistant whose
+GET /assistants/{id}/schemas answers input_schema null is left out), one tool per assistant name (made a
+valid MCP name; the first of several assistants with one name wins), paged 100 assistants at a time.
+On the fixture deployment every graph has an input schema (its state), so every fixture assistant is a
+tool named after it (the graph's name), and its inputSchema has the state's fields (a message list is
+simplified to one string, the user message). tools/call finds the tool by that name and runs the
+assistant with the arguments as its input (a stateless wait).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from conformance.contract.checks import expect, expect_equal
 from conformance.contract.client import ApiClient, Exchange
-from conformance.graphs import GRAPHS
+from conformance.graphs import ECHO_PREFIX, GRAPHS
 from conformance.tests.flows import request_with_headers
 
 pytestmark = pytest.mark.area("mcp")
@@ -24,6 +30,13 @@ OPERATION = "POST /mcp/"
 ACCEPT = {"accept": "application/json, text/event-stream"}
 PROTOCOL_VERSION = "2025-06-18"
 MAX_PAGES = 20
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_\-.]{1,128}")  # what MCP allows a tool's name to be
+
+
+def tool_name(assistant_name: str) -> str:
+    """An assistant's name made a valid MCP tool name, as the reference makes it (whitespace runs become
+    "_", other characters MCP does not allow are dropped, at most 128 characters)."""
+    return re.sub(r"[^a-zA-Z0-9_\-.]", "", re.sub(r"\s+", "_", assistant_name.strip()))[:128]
 
 
 def _rpc(client: ApiClient, body: dict[str, Any]) -> Exchange:
@@ -107,58 +120,91 @@ def _tools(client: ApiClient, contract) -> tuple[list[dict], Exchange]:
     return tools, exchange
 
 
+def _fixture_assistants(client: ApiClient, contract, target, rule: str) -> dict[str, tuple[str, list[str]]]:
+    """graph -> (the tool name of its default assistant, the properties of its input schema; [] when it has none)."""
+    found = {}
+    for graph in GRAPHS:
+        assistant_id = target.assistants[graph]
+        got = client.get(f"/assistants/{assistant_id}")
+        name = contract.validate(got, "GET /assistants/{assistant_id}", status=200, rule=rule).get("name")
+        got = client.get(f"/assistants/{assistant_id}/schemas")
+        schemas = contract.validate(got, "GET /assistants/{assistant_id}/schemas", status=200, rule=rule)
+        found[graph] = (tool_name(str(name)), sorted((schemas.get("input_schema") or {}).get("properties") or {}))
+    return found
+
+
 def test_tools_list_offers_the_assistants_that_have_an_input_schema(client, contract, target):
-    """tools/list: each tool has a name and an object inputSchema; a fixture assistant is listed as a tool,
-    named after it, exactly when the server can give its input schema."""
+    """tools/list: each tool has a valid MCP name and an object inputSchema; every fixture assistant (each
+    has an input schema) is a tool named after it whose inputSchema has the input schema's properties."""
     tools, exchange = _tools(client, contract)
     for tool in tools:
         schema = tool.get("inputSchema") if isinstance(tool, dict) else None
         expect(
             isinstance(tool, dict)
             and isinstance(tool.get("name"), str)
+            and TOOL_NAME.fullmatch(tool["name"]) is not None
             and isinstance(schema, dict)
             and schema.get("type") == "object",
             "MCP-TOOLS-LIST",
-            f"{OPERATION}: a tool lacks a name or an object inputSchema",
-            expected={"name": "a string", "inputSchema": {"type": "object"}},
+            f"{OPERATION}: a tool lacks a valid name or an object inputSchema",
+            expected={"name": TOOL_NAME.pattern, "inputSchema": {"type": "object"}},
             actual=tool,
             exchange=exchange,
         )
-    names = {t.get("name") for t in tools}
-    wanted, listed = [], []
-    for graph in GRAPHS:
-        got = client.get(f"/assistants/{target.assistants[graph]}/schemas")
-        schemas = contract.validate(got, "GET /assistants/{assistant_id}/schemas", status=200, rule="MCP-TOOLS-LIST")
-        if schemas.get("input_schema") is not None:
-            wanted.append(graph)
-        if graph in names:
-            listed.append(graph)
+    by_name = {t["name"]: t for t in tools}
+    wanted, listed = {}, {}
+    for graph, (name, fields) in _fixture_assistants(client, contract, target, "MCP-TOOLS-LIST").items():
+        wanted[graph] = {"tool": name, "properties": fields}
+        tool = by_name.get(name)
+        properties = (tool or {}).get("inputSchema", {}).get("properties")
+        listed[graph] = {"tool": tool["name"] if tool else None, "properties": sorted(properties or {})}
     expect_equal(
         listed,
         wanted,
         rule="MCP-TOOLS-LIST",
         exchange=exchange,
-        message=f"{OPERATION}: tools/list does not offer exactly the fixture assistants with an input schema",
+        message=f"{OPERATION}: tools/list does not offer every fixture assistant as a tool with its input fields",
     )
 
 
-def test_calling_the_agent_tool_answers_the_echo(client, contract):
-    """tools/call of the agent assistant's tool runs it and answers its output, the echo, as text content."""
+def _arguments(tool: dict, text: str) -> dict[str, Any]:
+    """The agent's input as the tool's inputSchema describes it: messages as one string when it says so
+    (the reference simplifies a message list to the user message), else as a list of messages."""
+    messages = ((tool.get("inputSchema") or {}).get("properties") or {}).get("messages") or {}
+    if messages.get("type") == "string":
+        return {"messages": text}
+    return {"messages": [{"role": "human", "content": text}]}
+
+
+def test_calling_the_agent_tool_answers_the_echo(client, contract, target):
+    """A listed tool can be called: tools/call of the agent assistant's tool, with arguments as its
+    inputSchema describes them, runs the assistant and answers its output, the echo, as text content."""
+    tools, listing = _tools(client, contract)
+    name = _fixture_assistants(client, contract, target, "MCP-TOOLS-CALL")["agent"][0]
+    tool = next((t for t in tools if isinstance(t, dict) and t.get("name") == name), None)
+    expect(
+        tool is not None,
+        "MCP-TOOLS-CALL",
+        f"{OPERATION}: tools/list offers no tool {name!r} for the agent assistant, so none can be called",
+        expected=name,
+        actual=sorted(str(t.get("name")) for t in tools if isinstance(t, dict)),
+        exchange=listing,
+    )
     request = {
         "jsonrpc": "2.0",
         "id": "call-1",
         "method": "tools/call",
-        "params": {"name": "agent", "arguments": {"messages": [{"role": "human", "content": "hello mcp"}]}},
+        "params": {"name": name, "arguments": _arguments(tool, "hello mcp")},
     }
     exchange = _rpc(client, request)
     body = _result(contract, exchange, "call-1", rule="MCP-TOOLS-CALL")
     result = body.get("result") or {}
     texts = [c.get("text") for c in result.get("content") or [] if isinstance(c, dict) and c.get("type") == "text"]
     expect(
-        not result.get("isError") and any("echo: hello mcp" in (t or "") for t in texts),
+        not result.get("isError") and any(f"{ECHO_PREFIX}hello mcp" in (t or "") for t in texts),
         "MCP-TOOLS-CALL",
         f"{OPERATION}: tools/call of the agent tool did not answer the echo",
-        expected="text content holding 'echo: hello mcp'",
+        expected=f"text content holding {ECHO_PREFIX + 'hello mcp'!r}",
         actual=body.get("error") or result,
         exchange=exchange,
     )
