@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,5 +70,72 @@ def run_suite(
     # whole package among them): with bytecode writes off, that is ~5 s of compiling per run, every run.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.monotonic()
+    forked = _ZYGOTE.run(command[3:], env, report_dir, timeout) if _ZYGOTE.enabled else None
+    if forked is not None:
+        code, output = forked
+        return SuiteRun(code, output, time.monotonic() - started, report_dir)
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     return SuiteRun(done.returncode, done.stdout + done.stderr, time.monotonic() - started, report_dir)
+
+
+class Zygote:
+    """The client of tests/zygote.py: one warm launcher per self-test process, started on first use.
+
+    ``run`` answers (exit code, output) or None when the launcher cannot take the run (off, busy with
+    another thread's run, or refused): the caller then starts a plain subprocess, so a run is never lost.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = os.environ.get("CONFORMANCE_SELFTEST_FORK", "1") != "0" and hasattr(os, "fork")
+        self.process: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.zygote"], cwd=REPO, env=env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            atexit.register(self.process.kill)
+        return self.process
+
+    def _answer(self, process: subprocess.Popen, deadline: float | None) -> dict | None:
+        assert process.stdout is not None
+        while deadline is None or time.monotonic() < deadline:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([process.stdout], [], [], wait)
+            if ready:
+                line = process.stdout.readline()
+                if not line:
+                    raise RuntimeError("the self-tests' zygote ended")
+                return json.loads(line)
+        return None
+
+    def run(self, args: list[str], env: dict[str, str], report_dir: Path, timeout: float) -> tuple[int, str] | None:
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            process = self._start()
+            report_dir.mkdir(parents=True, exist_ok=True)
+            output = report_dir.parent / f".{report_dir.name}.pytest-output"
+            quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]  # the launcher imported the plugins
+            request = {"args": [*args, *quiet], "cwd": str(REPO), "env": env, "output": str(output)}
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            first = self._answer(process, time.monotonic() + 60)
+            if first is None or "pid" not in first:
+                return None
+            done = self._answer(process, time.monotonic() + timeout)
+            if done is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(first["pid"], signal.SIGKILL)
+                self._answer(process, None)
+                raise subprocess.TimeoutExpired(args, timeout)
+            return done["code"], output.read_text(encoding="utf-8", errors="replace")
+        finally:
+            self.lock.release()
+
+
+_ZYGOTE = Zygote()
