@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -117,8 +118,9 @@ class Zygote:
             return None
         try:
             process = self._start()
-            report_dir.mkdir(parents=True, exist_ok=True)
-            output = report_dir.parent / f".{report_dir.name}.pytest-output"
+            handle, name = tempfile.mkstemp(prefix="conformance-suite-output-")
+            os.close(handle)
+            output = Path(name)
             quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]  # the launcher imported the plugins
             request = {"args": [*args, *quiet], "cwd": str(REPO), "env": env, "output": str(output)}
             assert process.stdin is not None
@@ -133,7 +135,9 @@ class Zygote:
                     os.killpg(first["pid"], signal.SIGKILL)
                 self._answer(process, None)
                 raise subprocess.TimeoutExpired(args, timeout)
-            return done["code"], output.read_text(encoding="utf-8", errors="replace")
+            text = output.read_text(encoding="utf-8", errors="replace")
+            output.unlink()
+            return done["code"], text
         finally:
             self.lock.release()
 

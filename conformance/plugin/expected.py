@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.contract.document import SAFE_LOADER
 from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.paths import BASELINES_DIR, PACKAGE_DIR, display_path
 from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
+from conformance.yamlio import SAFE_LOADER
 
 SUITE_DIR = PACKAGE_DIR / "tests"
 
