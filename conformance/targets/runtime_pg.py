@@ -37,6 +37,7 @@ from conformance.targets.bringup import (
 )
 from conformance.targets.postgres import Postgres
 from conformance.targets.redis import Redis
+from conformance.targets.reference import WEBHOOKS_POLICY
 
 RUNTIME_PG_VERSION = "0.11.1.post1"
 LANGGRAPH_API_VERSION = "0.11.1"  # what langgraph-runtime-pg 0.11.1.post1 pins
@@ -115,6 +116,9 @@ class RuntimePg(Server):
             LANGSMITH_TRACING="false",
             LANGCHAIN_TRACING_V2="false",
             LANGGRAPH_NO_VERSION_CHECK="true",
+            # The suite's webhook receiver is on loopback; langgraph-api blocks such URLs unless told
+            # (the same policy as the embedded reference's, conformance/targets/reference.py).
+            LANGGRAPH_WEBHOOKS=json.dumps(WEBHOOKS_POLICY),
             PYTHONUNBUFFERED="1",
         )
         for name in NETWORK_VARIABLES:
