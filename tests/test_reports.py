@@ -272,6 +272,35 @@ def test_target_failure_beside_a_suite_bug_still_fails_the_target(pytester, refe
     assert results["counts"]["failed"] == 1 and results["counts"]["harness error"] == 1
 
 
+FIXTURE_FAILS = """
+import pytest
+from conformance.contract.checks import expect
+
+@pytest.fixture
+def made(client):
+    expect(False, "CRONS-CREATE", "POST /runs/crons: answered 500, expected 200", expected=200, actual=500)
+
+@pytest.mark.area("crons")
+def test_needs_what_the_fixture_makes(made):
+    pass
+"""
+
+
+def test_listed_failure_in_a_fixture_is_an_expected_failure_not_unsupported(pytester, reference_url):
+    """A listed test whose fixture fails as listed is an expected failure; only a skip is *unsupported*."""
+    listed = pytester.path / "expected-failures.yaml"
+    listed.write_text(
+        "expected_failures:\n"
+        "  - test: test_fake.py::test_needs_what_the_fixture_makes\n"
+        "    rule: CRONS-CREATE\n"
+        "    reason: the fixture's create answers 500\n"
+    )
+    result, results = _pytester_run(pytester, reference_url, FIXTURE_FAILS, f"--expected-failures={listed}")
+    assert result.ret == 0, result.stdout.str()
+    assert [t["outcome"] for t in results["tests"]] == ["expected failure"], results["tests"]
+    assert results["counts"]["unsupported"] == 0 and results["gate"]["verdict"] == "pass"
+
+
 # ------------------------------------------------------------------------------------------ matrix
 
 

@@ -302,6 +302,8 @@ def _outcome(rep: pytest.TestReport, failure: ConformanceFailure | None) -> str 
         if _is_stale(rep):  # a strict xfail that passed: pytest reports it failed, without wasxfail
             return "stale"
         return "failed" if failure is not None else "harness error"
+    if hasattr(rep, "wasxfail"):  # a listed test that failed in a fixture, as listed: never "unsupported"
+        return "expected failure"
     if rep.failed:  # setup or teardown
         if failure is not None:
             return "failed"
