@@ -20,7 +20,7 @@ from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected
 from conformance.plugin import release as releases
-from conformance.plugin.outcomes import Recorder
+from conformance.plugin.outcomes import RECORDER, Recorder
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
@@ -55,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
     config.stash[RESULTS] = Results(report_dir=report_dir)
     recorder = Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
-    config.pluginmanager.register(recorder, "conformance-recorder")
+    config.pluginmanager.register(recorder, RECORDER)
     if not _runs_conformance(config):
         return
     if not settings.spec:
