@@ -143,10 +143,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     plan = config.stash[RESULTS].plan
     if plan is not None and plan.release:
         spec = cert.contract.release if cert.contract is not None else None
-        lacking = len(plan.unsupported_operations) + len(plan.unsupported_tests)
         log(
             f"the target states release {plan.release} (the vendored spec is {spec or 'of no named release'}); "
-            f"{lacking} operation(s) and test(s) it lacks are unsupported"
+            f"what it lacks is unsupported: {len(plan.unsupported_operations)} operation(s), "
+            f"{len(plan.unsupported_tests)} listed test(s)"
         )
     if plan is not None:
         expected.apply_declared(session.items, target.info, plan)
