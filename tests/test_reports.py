@@ -338,7 +338,10 @@ def test_matrix_from_two_implementations(tmp_path):
     b = {"test_thread_search.py::test_values": "failed", "test_thread_search.py::test_limit": "unsupported"}
     for name, outcomes, verdict in (("impl-b", b, "does not conform"), ("impl-a", a, "does not conform")):
         (reports / name).mkdir(parents=True)
-        (reports / name / "results.json").write_text(json.dumps(_fake_results(name, outcomes, verdict)))
+        data = _fake_results(name, outcomes, verdict)
+        if name == "impl-b":
+            data["target"]["release"] = "langgraph-api 0.1.0"
+        (reports / name / "results.json").write_text(json.dumps(data))
     assert cli_main(["matrix", "--reports", str(reports)]) == 0
     text = (reports / "README.md").read_text(encoding="utf-8")
     assert "| area | impl-a | impl-b |" in text, "columns are the implementations, sorted"
@@ -349,7 +352,8 @@ def test_matrix_from_two_implementations(tmp_path):
         in text
     )
     assert "| `test_thread_search.py::test_limit` | — | ⏭️ unsupported |" in text
-    assert "[impl-a](impl-a/report.md) | 9.9 | 1/2 (50%) | 1/2 (50%) | **does not conform** | fail |" in text
+    assert "[impl-a](impl-a/report.md) | 9.9 | — | 1/2 (50%) | 1/2 (50%) | **does not conform** | fail |" in text
+    assert "[impl-b](impl-b/report.md) | 9.9 | langgraph-api 0.1.0 |" in text, "the release a target states"
     assert cli_main(["matrix", "--reports", str(reports), "--check"]) == 0, "rebuilding must be deterministic"
     (reports / "impl-a" / "results.json").write_text(json.dumps(_fake_results("impl-a", a, "conforms")))
     assert cli_main(["matrix", "--reports", str(reports), "--check"]) == 1
