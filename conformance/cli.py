@@ -2,8 +2,9 @@
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
 conformance graphs DIR                 copy the fixture graphs (graphs.py, langgraph.json) to DIR, to deploy
-conformance baseline RESULTS.json [--output FILE]
-                                       an expected-failures file from a certification (a regression gate)
+conformance baseline RESULTS.json [--output FILE] [--release langgraph-api==X]
+                                       an expected-failures file from a certification (a regression gate);
+                                       --release: the target's older release, and the operations it lacks
 conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
                                        reports/README.md: every implementation's results side by side
 conformance spec vendor [--file F | --url U | --version X]
@@ -126,10 +127,29 @@ def _baseline(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="conformance baseline")
     parser.add_argument("results", type=Path, help="a results.json written by a certification")
     parser.add_argument("--output", type=Path, help="default: expected-failures.yaml beside results.json")
+    parser.add_argument(
+        "--release",
+        help="the release the target is built on (langgraph-api==X, or an OpenAPI file or URL of it): the file "
+        "states it and lists the operations the vendored spec added since as unsupported_operations",
+    )
     args = parser.parse_args(argv)
     output = args.output or args.results.parent / "expected-failures.yaml"
-    count = baseline.write(args.results, output)
+    release = None
+    if args.release:
+        from conformance.spectools import update as specupdate
+        from conformance.spectools.diff import SpecLoadError
+
+        try:
+            added = specupdate.operations_added_since(args.release, spec_dir() / "openapi.yaml")
+        except SpecLoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        name = args.release.replace("==", " ", 1) if args.release.startswith("langgraph-api==") else args.release
+        release = baseline.Release(name, added)
+    count = baseline.write(args.results, output, release)
     print(f"wrote {count} expected failure(s) to {output}")
+    if release is not None:
+        print(f"{release.name} lacks {len(release.added)} operation(s) of the vendored spec: unsupported_operations")
     return 0
 
 

@@ -297,6 +297,35 @@ def test_target_failure_beside_a_suite_bug_still_fails_the_target(pytester, refe
     assert results["counts"]["failed"] == 1 and results["counts"]["harness error"] == 1
 
 
+FIXTURE_FAILS = """
+import pytest
+from conformance.contract.checks import expect
+
+@pytest.fixture
+def made(client):
+    expect(False, "CRONS-CREATE", "POST /runs/crons: answered 500, expected 200", expected=200, actual=500)
+
+@pytest.mark.area("crons")
+def test_needs_what_the_fixture_makes(made):
+    pass
+"""
+
+
+def test_listed_failure_in_a_fixture_is_an_expected_failure_not_unsupported(pytester, reference_url):
+    """A listed test whose fixture fails as listed is an expected failure; only a skip is *unsupported*."""
+    listed = pytester.path / "expected-failures.yaml"
+    listed.write_text(
+        "expected_failures:\n"
+        "  - test: test_fake.py::test_needs_what_the_fixture_makes\n"
+        "    rule: CRONS-CREATE\n"
+        "    reason: the fixture's create answers 500\n"
+    )
+    result, results = _pytester_run(pytester, reference_url, FIXTURE_FAILS, f"--expected-failures={listed}")
+    assert result.ret == 0, result.stdout.str()
+    assert [t["outcome"] for t in results["tests"]] == ["expected failure"], results["tests"]
+    assert results["counts"]["unsupported"] == 0 and results["gate"]["verdict"] == "pass"
+
+
 # ------------------------------------------------------------------------------------------ matrix
 
 
@@ -334,7 +363,10 @@ def test_matrix_from_two_implementations(tmp_path):
     b = {"test_thread_search.py::test_values": "failed", "test_thread_search.py::test_limit": "unsupported"}
     for name, outcomes, verdict in (("impl-b", b, "does not conform"), ("impl-a", a, "does not conform")):
         (reports / name).mkdir(parents=True)
-        (reports / name / "results.json").write_text(json.dumps(_fake_results(name, outcomes, verdict)))
+        data = _fake_results(name, outcomes, verdict)
+        if name == "impl-b":
+            data["target"]["release"] = "langgraph-api 0.1.0"
+        (reports / name / "results.json").write_text(json.dumps(data))
     assert cli_main(["matrix", "--reports", str(reports)]) == 0
     text = (reports / "README.md").read_text(encoding="utf-8")
     assert "| area | impl-a | impl-b |" in text, "columns are the implementations, sorted"
@@ -345,7 +377,8 @@ def test_matrix_from_two_implementations(tmp_path):
         in text
     )
     assert "| `test_thread_search.py::test_limit` | — | ⏭️ unsupported |" in text
-    assert "[impl-a](impl-a/report.md) | 9.9 | 1/2 (50%) | 1/2 (50%) | **does not conform** | fail |" in text
+    assert "[impl-a](impl-a/report.md) | 9.9 | — | 1/2 (50%) | 1/2 (50%) | **does not conform** | fail |" in text
+    assert "[impl-b](impl-b/report.md) | 9.9 | langgraph-api 0.1.0 |" in text, "the release a target states"
     assert cli_main(["matrix", "--reports", str(reports), "--check"]) == 0, "rebuilding must be deterministic"
     (reports / "impl-a" / "results.json").write_text(json.dumps(_fake_results("impl-a", a, "conforms")))
     assert cli_main(["matrix", "--reports", str(reports), "--check"]) == 1

@@ -112,14 +112,28 @@ def load_errata(path: Path) -> list[Erratum]:
     return errata
 
 
+def source_release(spec_path: Path) -> str | None:
+    """ "langgraph-api 0.16.7": the release SOURCE.yaml beside the document names, when it names one."""
+    source = spec_path.parent / "SOURCE.yaml"
+    try:
+        provenance = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    origin = provenance.get("source") if isinstance(provenance, dict) else None
+    if not isinstance(origin, dict) or not origin.get("package") or not origin.get("version"):
+        return None
+    return f"{origin['package']} {origin['version']}"
+
+
 class Contract:
     """The effective contract (upstream + spec-bug errata) and its validators."""
 
-    def __init__(self, upstream: dict, errata: list[Erratum]) -> None:
+    def __init__(self, upstream: dict, errata: list[Erratum], release: str | None = None) -> None:
         if not isinstance(upstream, dict) or "paths" not in upstream:
             raise SpecError("the spec has no 'paths': not an OpenAPI document")
         self.upstream = upstream
         self.errata = errata
+        self.release = release  # the release the document comes from ("langgraph-api 0.16.7"), if known
         self.document = copy.deepcopy(upstream)
         for erratum in errata:
             if erratum.kind == "spec-bug":
@@ -142,7 +156,7 @@ class Contract:
         errata_path = errata_path or spec_path.parent / "errata.yaml"
         upstream = load_yaml(spec_path, "OpenAPI document")
         errata = load_errata(errata_path) if errata_path.exists() else []
-        return cls(upstream, errata)
+        return cls(upstream, errata, source_release(spec_path))
 
     @property
     def version(self) -> str:

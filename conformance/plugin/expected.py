@@ -6,7 +6,9 @@ Tests outside the profile are deselected, so a core certificate says nothing abo
 
 A target may declare *unsupported areas* (``--unsupported-areas`` or ``unsupported_areas:`` in its
 expected-failures file). Their tests are skipped and reported as *unsupported*, never as passed, so a
-report can never claim conformance for a feature the target does not have.
+report can never claim conformance for a feature the target does not have. A target built on an older
+langgraph-api release than the vendored spec states it (``release:``) with the operations and tests it
+lacks (``unsupported_operations:``, ``unsupported_tests:``); see conformance/plugin/release.py.
 
 *Expected failures* are known deviations, each with a reason. A listed test becomes a strict xfail: if it
 fails with a conformance failure (of the listed rule, when one is given) it is an *expected failure*; if
@@ -18,6 +20,7 @@ typo there would otherwise silently turn a real failure into a red run nobody ca
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ import yaml
 
 from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.paths import BASELINES_DIR, PACKAGE_DIR, display_path
+from conformance.plugin import release as releases
 from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
 from conformance.yamlio import SAFE_LOADER
 
@@ -82,6 +86,7 @@ class ExpectedFailuresError(PlanError):
 class ExpectedFile:
     entries: list[ExpectedFailure] = field(default_factory=list)
     unsupported_areas: dict[str, str] = field(default_factory=dict)  # area -> reason
+    release: releases.Release = field(default_factory=releases.Release)
 
 
 def _evidence(path: Path, test: str, raw: dict) -> dict[str, Any]:
@@ -132,6 +137,10 @@ def load_file(path: Path) -> ExpectedFile:
             result.unsupported_areas[raw["area"]] = raw.get("reason") or f"declared in {display_path(path)}"
         else:
             raise ExpectedFailuresError(f"{path}: unsupported_areas entries are area names or {{area, reason}}")
+    try:
+        result.release = releases.parse(data, display_path(path) or str(path))
+    except ValueError as exc:
+        raise ExpectedFailuresError(f"{path}: {exc}") from None
     return result
 
 
@@ -174,12 +183,18 @@ def precheck(settings: Any, target_name: str) -> None:
 
 
 def plan(
-    config: pytest.Config, items: list[pytest.Item], settings: Any, target_name: str, known_areas: tuple[str, ...]
+    config: pytest.Config,
+    items: list[pytest.Item],
+    settings: Any,
+    target_name: str,
+    known_areas: tuple[str, ...],
+    known_operations: Collection[str] | None = None,
 ) -> Plan:
     """Select, skip and mark the collected tests for this target; ``items`` is changed in place.
 
     Runs before pytest's own ``-k``/``-m`` deselection, so an expected failure naming a test that exists
-    but was filtered out by the user is not mistaken for an unknown test.
+    but was filtered out by the user is not mistaken for an unknown test. ``known_operations`` are the
+    contract's (None when it cannot be read: the session reports that).
     """
     profile = getattr(settings, "profile", None) or DEFAULT_PROFILE
     if profile not in PROFILES:
@@ -189,6 +204,9 @@ def plan(
     loaded = load_file(file) if file is not None else ExpectedFile()
     result = Plan(profile=profile, expected_failures_file=display_path(file), entries=loaded.entries)
     result.unsupported_areas = dict(loaded.unsupported_areas)
+    result.release = loaded.release.release
+    result.unsupported_operations = dict(loaded.release.operations)
+    result.unsupported_tests = dict(loaded.release.tests)
     for area in _split_areas(getattr(settings, "unsupported_areas", None)):
         result.unsupported_areas[area] = "declared with --unsupported-areas"
 
@@ -196,12 +214,20 @@ def plan(
     present_areas = {area_of(i) for i in conformance_items}
     result.unknown_areas = sorted(a for a in result.unsupported_areas if a not in present_areas | set(known_areas))
     by_node_id = any("::" in str(arg) for arg in config.args)  # only some tests or parameters selected
-    result.unknown_expected_failures = _unknown(loaded.entries, conformance_items, by_node_id)
+    listed_unsupported = [ExpectedFailure(test=t, reason=r) for t, r in loaded.release.tests.items()]
+    result.unknown_expected_failures = _unknown(loaded.entries + listed_unsupported, conformance_items, by_node_id)
     if result.unknown_expected_failures:
         names = ", ".join(u["test"] for u in result.unknown_expected_failures)
         raise ExpectedFailuresError(
             f"expected-failures file {display_path(file)} names tests the suite does not have: {names}"
         )
+    unknown_operations = releases.unknown_operations(loaded.release, known_operations)
+    if unknown_operations:
+        raise ExpectedFailuresError(
+            f"expected-failures file {display_path(file)} declares unsupported operations the spec does not have: "
+            + ", ".join(unknown_operations)
+        )
+    checked = releases.checked_operations(conformance_items) if loaded.release.operations else {}
     if result.unknown_areas:
         raise PlanError(
             f"unsupported areas {', '.join(result.unknown_areas)} are not areas of the suite "
@@ -221,6 +247,11 @@ def plan(
         if area in result.unsupported_areas:
             why = result.unsupported_areas[area]
             item.add_marker(pytest.mark.skip(reason=f"unsupported: the target does not offer area {area!r} ({why})"))
+            continue
+        lacking = releases.reason_for(item, loaded.release, checked)
+        if lacking is not None:
+            item.add_marker(pytest.mark.skip(reason=f"unsupported: {lacking}"))
+            result.unsupported_listed.extend(e.test for e in loaded.entries if e.matches(item.nodeid))
             continue
         for entry in loaded.entries:
             if entry.matches(item.nodeid):

@@ -12,13 +12,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected, parallel, throttle
-from conformance.plugin.outcomes import Recorder
+from conformance.plugin import release as releases
+from conformance.plugin.outcomes import RECORDER, Recorder
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
@@ -54,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
     config.stash[RESULTS] = Results(report_dir=report_dir)
     recorder = Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
-    config.pluginmanager.register(recorder, "conformance-recorder")
+    config.pluginmanager.register(recorder, RECORDER)
     if not _runs_conformance(config):
         return
     try:
@@ -116,12 +118,20 @@ def _is_conformance(item: pytest.Item) -> bool:
     return item.get_closest_marker("area") is not None
 
 
+def _is_conformance_run(items: list[pytest.Item]) -> bool:
+    return any(_is_conformance(i) for i in items)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -k/-m, so a filtered-out listed test is not "unknown"
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Profile, unsupported areas and expected failures: see conformance/plugin/expected.py."""
     cert = config.stash[SESSION]
     try:
-        plan = expected.plan(config, items, cert.settings, cert.planned_name, AREAS)
+        operations = cert.load_contract().operations if _is_conformance_run(items) else None
+    except HarnessError:
+        operations = None  # the session reports the unreadable spec as its harness error
+    try:
+        plan = expected.plan(config, items, cert.settings, cert.planned_name, AREAS, operations)
     except expected.PlanError as exc:
         if not parallel.is_worker(config):
             raise pytest.UsageError(f"conformance: {exc}") from None
@@ -163,6 +173,13 @@ def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
         pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
     plan = config.stash[RESULTS].plan
+    if plan is not None and plan.release:
+        spec = cert.contract.release if cert.contract is not None else None
+        log(
+            f"the target states release {plan.release} (the vendored spec is {spec or 'of no named release'}); "
+            f"what it lacks is unsupported: {len(plan.unsupported_operations)} operation(s), "
+            f"{len(plan.unsupported_tests)} listed test(s)"
+        )
     if plan is not None and declared is not None:
         expected.apply_declared(declared, target.info, plan)
     for flag, (why, _, _) in expected.declared_unsupported(target.info).items():
@@ -176,6 +193,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     failure = excinfo.value if excinfo is not None and isinstance(excinfo.value, ConformanceFailure) else None
     marker = item.get_closest_marker("expected_failure")
     entry = marker.kwargs.get("entry") if marker is not None else None
+    if failure is not None and _absent_on_the_release(item, rep, failure):
+        failure = None
     if failure is not None and entry is not None and getattr(rep, "wasxfail", None) is not None:
         differs = entry.identifies(failure)
         if differs:
@@ -191,6 +210,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         rep.conformance_record = report_record(item, rep, failure, call)
         rep.nodeid = base_nodeid(rep.nodeid)
     return rep
+
+
+def _absent_on_the_release(item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure) -> bool:
+    """A failure on a request to an operation the target's release does not have (answered 404/405) makes
+    the test *unsupported*, with the declared reason (conformance/plugin/release.py); True when it did."""
+    plan = item.config.stash[RESULTS].plan
+    cert = item.config.stash[SESSION]
+    if plan is None or not plan.unsupported_operations or cert.target is None:
+        return False
+    if not (rep.failed or hasattr(rep, "wasxfail")):
+        return False
+    base_path = httpx.URL(cert.target.url).path
+    lacking = releases.absent(failure, plan.unsupported_operations, cert.contract, base_path)
+    if lacking is None:
+        return False
+    if hasattr(rep, "wasxfail"):
+        del rep.wasxfail
+    rep.outcome = "skipped"
+    rep.longrepr = (str(item.path), item.location[1] or 0, f"unsupported: {lacking}")
+    return True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

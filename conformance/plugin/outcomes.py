@@ -7,7 +7,7 @@ conformance.reports.results.Results, which the reports render.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
 
 
+RECORDER = "conformance-recorder"  # the name the plugin registers the Recorder under
+
+
+def recorder_of(config: pytest.Config) -> Recorder | None:
+    """The session's Recorder, for a test whose client runs in another process."""
+    return config.pluginmanager.get_plugin(RECORDER)
+
+
 class Recorder:
     """A pytest plugin object: which API operations each test exercised, warnings, and the exit code.
 
@@ -29,9 +37,10 @@ class Recorder:
     the fixture's requests, or most run tests would name no operation).
 
     Requests are seen at httpx's transport, so those of every client count: the suite's own and the
-    official SDK's (the ``sdk`` area), which builds its own httpx client. Only requests to the target
-    are kept, and only their method and path: never a header, so never a secret. The transport is
-    restored when pytest unconfigures.
+    official SDK's (the ``sdk`` area), which builds its own httpx client. A client outside this process
+    (the JS SDK's Node script, the ``sdk-js`` area) reports the requests it sent and the test hands them
+    to :meth:`add`. Only requests to the target are kept, and only their method and path: never a header,
+    so never a secret. The transport is restored when pytest unconfigures.
     """
 
     def __init__(self, cert: CertificationSession, results: Results, harness_exit_code: int) -> None:
@@ -72,11 +81,23 @@ class Recorder:
         base = httpx.URL(target.url)
         if (request.url.host, request.url.port) != (base.host, base.port):
             return
-        path, prefix = request.url.path, base.path.rstrip("/")
+        self._note(request.method, request.url.path, base)
+
+    def add(self, requests: Iterable[tuple[str, str]]) -> None:
+        """Requests another process sent to the target, as (method, path on the target's host), for the
+        test or fixture running now; the path may carry the target URL's own prefix."""
+        if self.cert.target is None or not self.stack:
+            return
+        base = httpx.URL(self.cert.target.url)
+        for method, path in requests:
+            self._note(str(method).upper(), str(path).split("?", 1)[0], base)
+
+    def _note(self, method: str, path: str, base: httpx.URL) -> None:
+        prefix = base.path.rstrip("/")
         if prefix and path.startswith(prefix):
             path = path[len(prefix) :] or "/"
         for sink in self.stack:
-            sink.add((request.method, path))
+            sink.add((method, path))
 
     @contextlib.contextmanager
     def _recording(self, sink: set[tuple[str, str]]) -> Iterator[None]:

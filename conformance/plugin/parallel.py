@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.plugin.outcomes import RECORDER
+
 if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
     from conformance.reports.results import Results
@@ -162,7 +164,7 @@ def shared_once(request: pytest.FixtureRequest, name: str, make: Callable[[], An
     root = request.getfixturevalue("tmp_path_factory").getbasetemp().parent
     path = Path(root) / f"conformance-{session_id}-{name}.pickle"
     # The operations making it took count for the tests that use it on every worker, as in a serial run.
-    recorder = config.pluginmanager.get_plugin("conformance-recorder")
+    recorder = config.pluginmanager.get_plugin(RECORDER)
     sink: set[tuple[str, str]] = recorder.stack[-1] if recorder is not None and recorder.stack else set()
     with FileLock(str(path) + ".lock", timeout=SHARED_TIMEOUT):
         if path.exists():

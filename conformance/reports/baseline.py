@@ -5,11 +5,17 @@ the run is green today and red on any change: a new failure fails, and a listed 
 passing fails as stale. Each entry keeps the rule, the evidence that identifies the failure (its HTTP
 status and the stable part of its message), and a one-line reason; the same test failing another way is
 a new failure.
+
+What the previous file declared by hand is kept: the reasons of its entries, ``unsupported_areas``, and a
+target's ``release`` with the ``unsupported_operations`` and ``unsupported_tests`` it lacks
+(conformance/plugin/release.py). Given the operations a release lacks (``conformance baseline --release``,
+from the spec diff), the file states that release and lists them, keeping reasons written by hand.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +52,12 @@ def _evidence(detail: dict[str, Any]) -> dict[str, Any]:
     return evidence
 
 
-def baseline(results: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+DECLARED = ("release", "unsupported_areas", "unsupported_operations", "unsupported_tests")  # kept as written
+
+
+def baseline(
+    results: dict[str, Any], previous: dict[str, Any] | None = None, release: Release | None = None
+) -> dict[str, Any]:
     """Entries for every failing test; a reason already written by hand for the same test is kept."""
     kept = {e["test"]: e for e in (previous or {}).get("expected_failures", []) or []}
     entries = []
@@ -67,13 +78,38 @@ def baseline(results: dict[str, Any], previous: dict[str, Any] | None = None) ->
         if kept.get(short, {}).get("or"):
             entry["or"] = kept[short]["or"]  # other shapes of the same deviation, written by hand
         entries.append(entry)
-    return {"implementation": results["target"]["name"], "expected_failures": entries}
+    declared = {key: (previous or {})[key] for key in DECLARED if (previous or {}).get(key)}
+    if release is not None:
+        declared.update(release.entries((previous or {}).get("unsupported_operations"), results))
+    data: dict[str, Any] = {"implementation": results["target"]["name"]}
+    data.update({key: declared[key] for key in DECLARED if key in declared})
+    data["expected_failures"] = entries
+    return data
 
 
-def write(results_path: Path, output: Path) -> int:
+@dataclass
+class Release:
+    """A release the target is built on, and the operations the vendored spec has that it lacks."""
+
+    name: str  # "langgraph-api 0.11.1"
+    added: list[str]  # operations added after it, from the spec diff
+
+    def entries(self, previous: Any, results: dict[str, Any]) -> dict[str, Any]:
+        """``release`` and ``unsupported_operations``, keeping the reasons of operations already listed."""
+        reasons = {}
+        for raw in previous or []:
+            if isinstance(raw, dict) and raw.get("operation") and raw.get("reason"):
+                reasons[raw["operation"]] = raw["reason"]
+        spec = (results.get("spec") or {}).get("release") or "the vendored spec"
+        default = f"not in {self.name} (added after it; the vendored spec is {spec})"
+        operations = [{"operation": op, "reason": reasons.get(op) or default} for op in sorted(self.added)]
+        return {"release": self.name, "unsupported_operations": operations}
+
+
+def write(results_path: Path, output: Path, release: Release | None = None) -> int:
     results = json.loads(results_path.read_text(encoding="utf-8"))
     previous = yaml.safe_load(output.read_text(encoding="utf-8")) if output.exists() else None
-    data = baseline(results, previous)
+    data = baseline(results, previous, release)
     header = (
         f"# Expected failures of {data['implementation']}, from its certification "
         f"(conformance baseline {results_path.name}).\n"

@@ -12,7 +12,7 @@ import html
 import json
 from typing import Any
 
-from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix
+from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix, release_text, spec_text
 
 COLOURS = {
     "passed": "#1a7f37",
@@ -108,16 +108,19 @@ def _facts(data: dict[str, Any]) -> str:
     info = target.get("info") or {}
     areas = profile.get("areas")
     unsupported = profile.get("unsupported_areas") or {}
+    lacking = {**(profile.get("unsupported_operations") or {}), **(profile.get("unsupported_tests") or {})}
     rows = [
         (
             "target",
             f"{target.get('url') or '(none)'} ({'embedded reference' if target.get('embedded') else 'external'})",
         ),
         ("target version (/info)", info.get("version") or "unknown"),
+        ("target release", release_text(data)),
         ("profile", f"{profile.get('name')}: {', '.join(areas) if isinstance(areas, list) else 'all areas'}"),
         ("unsupported areas", ", ".join(f"{a} ({why})" for a, why in unsupported.items()) or "none"),
+        ("unsupported operations", "; ".join(f"{o} ({why})" for o, why in lacking.items()) or "none"),
         ("expected failures", data.get("expected_failures_file") or "none"),
-        ("spec", f"langgraph-api OpenAPI {spec.get('version')} ({spec.get('file') or 'openapi.yaml'})"),
+        ("spec", f"{spec_text(spec)} ({spec.get('file') or 'openapi.yaml'})"),
         ("spec sha256", spec.get("sha256") or "?"),
         ("errata", ", ".join(spec.get("errata") or []) or "none"),
         ("suite", f"{data['suite']['name']} {data['suite']['version']}"),

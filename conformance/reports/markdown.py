@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix
+from conformance.reports.results import OUTCOMES, area_matrix, operation_matrix, release_text, spec_text
 
 
 def _md(value: Any) -> str:
@@ -26,7 +26,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- target: {_md(data['target']['url'])} "
         f"({'embedded reference' if data['target']['embedded'] else 'external'})"
         + (f", version {_md(data['target']['info']['version'])}" if data["target"]["info"].get("version") else ""),
-        f"- spec: langgraph-api OpenAPI {data['spec']['version']}, sha256 {data['spec'].get('sha256')}, "
+        f"- target release: {_md(release_text(data))}",
+        f"- spec: {_md(spec_text(data['spec']))}, sha256 {data['spec'].get('sha256')}, "
         f"errata {', '.join(data['spec']['errata'])}",
         f"- suite: {data['suite']['name']} {data['suite']['version']}",
         f"- profile: {profile.get('name')} (areas: {_areas_text(profile.get('areas'))})",
@@ -54,6 +55,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += [f"- expected failure names no test of the suite: `{_md(u['test'])}`" for u in unknown]
         lines += [f"- unknown unsupported area: `{_md(a)}`" for a in data.get("unknown_unsupported_areas") or []]
         lines.append("")
+    lines += _not_in_release(data)
     header = "| " + " | ".join(OUTCOMES) + " |"
     rule = " ---: |" * len(OUTCOMES)
     areas = area_matrix(data["tests"])
@@ -96,6 +98,34 @@ def render_markdown(data: dict[str, Any]) -> str:
                 lines += ["", "```", detail["reproduce"].replace("```", "'''"), "```"]
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _not_in_release(data: dict[str, Any]) -> list[str]:
+    """What the target's release does not have, each with its reason and the tests reported unsupported."""
+    profile = data.get("profile") or {}
+    operations, tests = profile.get("unsupported_operations") or {}, profile.get("unsupported_tests") or {}
+    if not operations and not tests:
+        return []
+    release = (data.get("target") or {}).get("release") or "the target's release"
+    lines = [
+        f"## Not in {_md(release)}",
+        "",
+        "| unsupported | reason | tests reported unsupported |",
+        "| --- | --- | --- |",
+    ]
+    unsupported = [t for t in data["tests"] if t["outcome"] == "unsupported"]
+    for operation, why in operations.items():
+        ids = [_short(t["id"]) for t in unsupported if operation in (t.get("detail") or {}).get("message", "")]
+        lines.append(f"| `{_md(operation)}` | {_md(why)} | {_md(', '.join(ids) or 'none ran')} |")
+    for test, why in tests.items():
+        lines.append(f"| `{_md(test)}` | {_md(why)} | `{_md(test)}` |")
+    return [*lines, ""]
+
+
+def _short(nodeid: str) -> str:
+    """ "conformance/tests/test_x.py::test_y[a/b]" -> "test_x.py::test_y[a/b]"."""
+    path, _, name = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1]}::{name}"
 
 
 def _areas_text(areas: Any) -> str:

@@ -141,12 +141,14 @@ def render(implementations: list[Implementation]) -> str:
         "",
         "The **certification** says how far an implementation conforms: tests passed of those run, per profile",
         "(a listed deviation is still a deviation; an unsupported test is not a pass). The **gate** says whether",
-        "its run is clean against its own expected-failures file (nothing new, nothing stale).",
+        "its run is clean against its own expected-failures file (nothing new, nothing stale). An",
+        "implementation built on an older release than the spec states it (release); what that release lacks",
+        "is unsupported.",
         "",
-        "| implementation | version (/info) | core | full | certification | gate | "
+        "| implementation | version (/info) | release | core | full | certification | gate | "
         + " | ".join(OUTCOMES)
         + " | suite | spec |",
-        "| --- | --- | ---: | ---: | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
+        "| --- | --- | --- | ---: | ---: | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
     ]
     for impl in implementations:
         data = impl.data
@@ -159,13 +161,14 @@ def render(implementations: list[Implementation]) -> str:
                 [
                     f"[{_cell(impl.folder)}]({impl.folder}/report.md)",
                     _cell((data.get("target") or {}).get("info", {}).get("version") or "?"),
+                    _cell((data.get("target") or {}).get("release") or "—"),
                     _score(verdicts.get("core")),
                     _score(verdicts.get("full")),
                     f"**{_cell(data['verdict'])}**",
                     _cell((data.get("gate") or {}).get("verdict", "?")),
                     *[str(counts.get(o, 0)) for o in OUTCOMES],
                     _cell((data.get("suite") or {}).get("version") or "?"),
-                    _cell(f"{spec.get('version')} ({(spec.get('sha256') or '?')[:12]})"),
+                    _cell(f"{spec.get('release') or spec.get('version')} ({(spec.get('sha256') or '?')[:12]})"),
                 ]
             )
             + " |"

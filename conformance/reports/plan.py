@@ -61,6 +61,10 @@ class Plan:
     unknown_expected_failures: list[dict[str, Any]] = field(default_factory=list)
     unknown_areas: list[str] = field(default_factory=list)  # declared unsupported, but no such area
     deselected: int = 0
+    release: str | None = None  # the release the target states it is built on ("langgraph-api 0.11.1")
+    unsupported_operations: dict[str, str] = field(default_factory=dict)  # "GET /path" -> why
+    unsupported_tests: dict[str, str] = field(default_factory=dict)  # test -> why
+    unsupported_listed: list[str] = field(default_factory=list)  # expected failures of tests now unsupported
 
     def in_profile(self, area: str, profile: str | None = None) -> bool:
         areas = PROFILES[profile or self.profile]
@@ -80,6 +84,11 @@ class Plan:
             f"unsupported area {a!r} is not an area of the suite; nothing was skipped for it"
             for a in self.unknown_areas
         ]
+        lines += [
+            f"expected-failures file {self.expected_failures_file} lists {test}, which is unsupported on the "
+            "target's release: remove its entry (conformance baseline does)"
+            for test in sorted(set(self.unsupported_listed))
+        ]
         return lines
 
     def to_wire(self) -> dict[str, Any]:
@@ -91,6 +100,10 @@ class Plan:
             "unknown_expected_failures": self.unknown_expected_failures,
             "unknown_areas": self.unknown_areas,
             "deselected": self.deselected,
+            "release": self.release,
+            "unsupported_operations": self.unsupported_operations,
+            "unsupported_tests": self.unsupported_tests,
+            "unsupported_listed": self.unsupported_listed,
         }
 
     @classmethod
@@ -102,5 +115,7 @@ class Plan:
             "name": self.profile,
             "areas": list(PROFILES[self.profile]) if PROFILES[self.profile] else "all",
             "unsupported_areas": dict(sorted(self.unsupported_areas.items())),
+            "unsupported_operations": dict(sorted(self.unsupported_operations.items())),
+            "unsupported_tests": dict(sorted(self.unsupported_tests.items())),
             "deselected": self.deselected,
         }

@@ -212,6 +212,7 @@ class Results:
             "suite": {"name": "langgraph-conformance", "version": conformance.__version__},
             "spec": {
                 "version": contract.version if contract else None,
+                "release": contract.release if contract else None,
                 "file": display_path(_spec_file(cert)),
                 "sha256": _file_sha256(_spec_file(cert)),
                 "sha256_canonical": spec_sha,
@@ -222,6 +223,7 @@ class Results:
                 "url": target.display_url if target else _display_url(cert.settings.target_url),
                 "embedded": target.embedded if target else cert.settings.target_url is None,
                 "info": target.info if target else {},
+                "release": plan.release,
             },
             "profile": plan.as_dict(),
             "expected_failures_file": plan.expected_failures_file or self.expected_failures_file,
@@ -332,6 +334,8 @@ def _outcome(rep: pytest.TestReport, failure: ConformanceFailure | None) -> str 
         if _is_stale(rep):  # a strict xfail that passed: pytest reports it failed, without wasxfail
             return "stale"
         return "failed" if failure is not None else "harness error"
+    if hasattr(rep, "wasxfail"):  # a listed test that failed in a fixture, as listed: never "unsupported"
+        return "expected failure"
     if rep.failed:  # setup or teardown
         if failure is not None:
             return "failed"
@@ -354,6 +358,32 @@ def _longrepr_line(rep: pytest.TestReport) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("E ")]
     return (errors[-1] if errors else lines[-1] if lines else "")[:500]
+
+
+# ------------------------------------------------------------------------------------------ versions
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """The contract's origin: "langgraph-api 0.16.7 (OpenAPI info.version 0.1.0)"."""
+    version = f"OpenAPI info.version {spec.get('version')}"
+    return f"{spec['release']} ({version})" if spec.get("release") else f"langgraph-api OpenAPI ({version})"
+
+
+def release_text(data: dict[str, Any]) -> str:
+    """The release the target states, beside the vendored spec's, and what it lacks of the spec."""
+    release = (data.get("target") or {}).get("release")
+    spec = (data.get("spec") or {}).get("release") or "the vendored spec"
+    if not release:
+        return f"not stated (certified against the contract of {spec})"
+    if release == spec:
+        return f"{release}, the release of the vendored spec"
+    profile = data.get("profile") or {}
+    operations = len(profile.get("unsupported_operations") or {})
+    tests = len(profile.get("unsupported_tests") or {})
+    return (
+        f"{release}; the vendored spec is {spec}: {operations} operation(s) and {tests} listed test(s) "
+        "the release does not have are unsupported"
+    )
 
 
 # ------------------------------------------------------------------------------------------ operations

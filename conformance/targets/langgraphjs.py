@@ -50,6 +50,9 @@ OFFLINE_ENV = {
     "NO_UPDATE_NOTIFIER": "1",
 }
 WARM_UP_TIMEOUT = 180.0  # seconds for one graph's schemas on first request
+# The server gives up extracting a graph's schemas after 30 s by default and answers 500, caching nothing,
+# so every later request starts over; a 2-core machine running other suites needs longer than that.
+SCHEMA_RESOLVE_TIMEOUT_MS = str(int(WARM_UP_TIMEOUT * 1000))
 START_DEADLINE = 120.0
 
 log = logger("certify-langgraphjs")
@@ -138,23 +141,37 @@ class LanggraphJs(Server):
             "--config",
             str(self.workdir / "langgraph.json"),
         ]
-        return super().start(command, clean_env(**OFFLINE_ENV))
+        env = clean_env(**OFFLINE_ENV, LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS=SCHEMA_RESOLVE_TIMEOUT_MS)
+        return super().start(command, env)
 
     def version(self) -> str:
         return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or api_version())
 
-    def warm_up(self) -> None:
-        """Ask once for each fixture graph's schemas, as a deployment's readiness check would.
+    def warm_up(self) -> dict[str, str]:
+        """Ask once for each fixture graph's schemas, as a deployment's readiness check would; graph -> how it went.
 
-        langgraphjs extracts a graph's schemas by type-checking its TypeScript on the first request, which
-        takes tens of seconds on a loaded 2-core machine; which test happened to ask first would otherwise
-        decide which one times out. The answers are not judged here: the assistants area judges them.
+        langgraphjs extracts a graph's schemas by type-checking its TypeScript on the first request (16 to 30 s
+        a graph on an idle 2-core machine, more on a loaded one) and keeps only an extraction that finished
+        within LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS; which test happened to ask first would otherwise decide
+        which one times out. One at a time: in parallel on 2 cores they took no less in all, and each one
+        longer. The answers are not judged here: the assistants area judges them.
         """
         with httpx.Client(base_url=self.url, timeout=WARM_UP_TIMEOUT) as http:
-            for assistant in http.post("/assistants/search", json={"limit": 100}).json():
-                if isinstance(assistant, dict) and (assistant.get("metadata") or {}).get("created_by") == "system":
-                    with contextlib.suppress(httpx.HTTPError):
-                        http.get(f"/assistants/{assistant['assistant_id']}/schemas")
+            graphs = {
+                str(a.get("graph_id")): str(a["assistant_id"])
+                for a in http.post("/assistants/search", json={"limit": 100}).json()
+                if isinstance(a, dict) and (a.get("metadata") or {}).get("created_by") == "system"
+            }
+
+            def extract(assistant_id: str) -> str:
+                began = time.monotonic()
+                try:
+                    status = str(http.get(f"/assistants/{assistant_id}/schemas").status_code)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                return f"{status} in {time.monotonic() - began:.1f} s"
+
+            return {graph: extract(assistant_id) for graph, assistant_id in graphs.items()}
 
 
 def up(root: Path, stack: contextlib.ExitStack) -> Target:
@@ -164,8 +181,11 @@ def up(root: Path, stack: contextlib.ExitStack) -> Target:
     server.start()
     log(f"langgraphjs dev answered /ok after {server.started_in:.1f} s")
     started = time.monotonic()
-    server.warm_up()
-    log(f"graph schemas extracted in {time.monotonic() - started:.1f} s")
+    outcomes = server.warm_up()
+    log(
+        f"graph schemas extracted in {time.monotonic() - started:.1f} s: "
+        + ", ".join(f"{g} {o}" for g, o in outcomes.items())
+    )
     return Target(url=server.url, name=f"langgraphjs-api-{server.version()}")
 
 

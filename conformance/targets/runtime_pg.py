@@ -9,7 +9,10 @@ nothing kept), starts ``uvicorn langgraph_api.server:app`` with LANGGRAPH_RUNTIM
 temporary copy of the Python fixture graphs, runs the suite, writes
 reports/langgraph-runtime-pg-0.11.1.post1/ and stops the three servers. Exit code: the suite's.
 
-The server is langgraph-api 0.11.1, older than the vendored spec (0.16.7): the report names both.
+The server is langgraph-api 0.11.1, older than the vendored spec (0.16.7): its expected-failures file
+states ``release: langgraph-api 0.11.1`` and what that release lacks (``unsupported_operations``,
+``unsupported_tests``; conformance/plugin/release.py), so those tests are unsupported with the reason, and
+the report names both releases.
 """
 
 from __future__ import annotations

@@ -97,7 +97,15 @@ def _stream(api: Api, case: str, seconds: float) -> Streamed:
     return streamed
 
 
+JOIN_AFTER_SECONDS = 2  # the joined run starts this late, so the join is always there before its first event
+
+
 def _join(api: Api, seconds: float) -> Joined:
+    """A client joins a resumable background run's stream as the guide does, before the run has begun, then
+    rejoins with Last-Event-ID. ``after_seconds`` makes "before the run has begun" certain: otherwise the
+    order of the join and the run's first event is a race, and a server whose resumability depends on it
+    (the JS server keeps the events only when the run's first event comes first) passes or fails by luck.
+    """
     thread_id = api.create_thread({"scenario": "stream-join"})["thread_id"]
     created = api.client.post(
         f"/threads/{thread_id}/runs",
@@ -106,6 +114,7 @@ def _join(api: Api, seconds: float) -> Joined:
             "input": human(TEXT, seconds=2),
             "stream_mode": ["values", "updates"],
             "stream_resumable": True,
+            "after_seconds": JOIN_AFTER_SECONDS,
         },
     )
     run = api.contract.validate(created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")

@@ -2,8 +2,9 @@
 
 A small Node script (conformance/graphs/js/sdk-replay.mjs) makes the calls the guides make
 (threads.create, runs.list/create/get/join, threads.getState, threads.search by status and by
-metadata) with the SDK version pinned in conformance/graphs/js/package.json, and prints each result
-and each request/response the client exchanged. The tests assert what the guides show; a failure
+metadata) with the SDK version pinned in conformance/graphs/js/package.json, and prints each result,
+each request/response the client exchanged, and the requests it sent (method and path), which go to
+the report's operations like the Python clients' requests. The tests assert what the guides show; a failure
 carries the SDK's last exchange and a curl line. Node comes from the machine: without node (or with
 a JS environment that cannot be installed) this area is one harness error, said once, never a skip.
 """
@@ -26,6 +27,7 @@ from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.contract.rules import rule_text
 from conformance.graphs import ECHO_PREFIX
+from conformance.plugin.outcomes import recorder_of
 from conformance.targets import langgraphjs
 
 pytestmark = pytest.mark.area("sdk-js")
@@ -115,9 +117,11 @@ def js_client_dir():
 
 
 @pytest.fixture(scope="module")
-def replay(js_client_dir, certification):
-    """``replay(calls)``: run the calls through the JS SDK against the target, in one Node process."""
+def replay(js_client_dir, certification, pytestconfig):
+    """``replay(calls)``: run the calls through the JS SDK against the target, in one Node process; the
+    requests it sent count for the test or fixture that called it."""
     settings = certification.settings
+    recorder = recorder_of(pytestconfig)
     headers = {}
     for header in settings.target_header:
         name, _, value = header.partition(":")
@@ -159,6 +163,8 @@ def replay(js_client_dir, certification):
             raise HarnessError(
                 f"the JS SDK replay script failed (exit {done.returncode}): " + " | ".join(tail)
             ) from None
+        if recorder is not None:
+            recorder.add((method, path) for method, path in out.get("requests") or ())
         exchanges = [(e["call"], _exchange(e, certification.secret_headers)) for e in out["exchanges"]]
         return Replay(calls, out["results"], out["error"], exchanges, out["sdk_version"])
 

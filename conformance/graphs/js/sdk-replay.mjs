@@ -3,10 +3,11 @@
 //
 // stdin: {"url", "apiKey", "headers", "timeoutMs", "calls": [{"call": "threads.create", "args": [...]}]}
 // An argument string "$N.a.b" stands for field a.b of call N's result (e.g. "$0.thread_id").
-// stdout: one JSON document {"sdk_version", "results", "error", "exchanges"}: every call's result in order,
-// the first failing call (then the replay stops), and each request the client sent with its response
+// stdout: one JSON document {"sdk_version", "results", "error", "exchanges", "requests"}: every call's result
+// in order, the first failing call (then the replay stops), each request the client sent with its response
 // (method, url, request body, status, content type, text; never a header, so never a secret), each
-// exchange naming the call that sent it.
+// exchange naming the call that sent it, and the requests it sent to the target as [method, path] (no
+// query, no header), so the suite's report names the operations the JS client exercised.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Client, overrideFetchImplementation } from "@langchain/langgraph-sdk";
@@ -16,7 +17,9 @@ const require = createRequire(import.meta.url);
 const sdkVersion = require("@langchain/langgraph-sdk/package.json").version;
 
 const plan = JSON.parse(readFileSync(0, "utf-8"));
+const target = new URL(plan.url);
 const exchanges = [];
+const requests = [];
 let current = -1;
 
 const realFetch = globalThis.fetch;
@@ -33,6 +36,8 @@ overrideFetchImplementation(async (input, init = {}) => {
   }
   const exchange = { call: current, method, url, request_body: requestBody, status: null, content_type: "", text: "" };
   exchanges.push(exchange);
+  const sent = new URL(url, target);
+  if (sent.origin === target.origin) requests.push([method, sent.pathname]);
   const response = await realFetch(input, init);
   exchange.status = response.status;
   exchange.content_type = response.headers.get("content-type") ?? "";
@@ -85,4 +90,4 @@ for (const [index, step] of plan.calls.entries()) {
   }
 }
 
-process.stdout.write(JSON.stringify({ sdk_version: sdkVersion, results, error, exchanges }));
+process.stdout.write(JSON.stringify({ sdk_version: sdkVersion, results, error, exchanges, requests }));
