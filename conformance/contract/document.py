@@ -22,8 +22,8 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure
+from conformance.contract.yamlio import SAFE_LOADER
 from conformance.paths import spec_dir
-from conformance.yamlio import SAFE_LOADER
 
 SPEC_URI = "urn:conformance:openapi"
 ERRATA_KINDS = ("spec-bug", "reference-bug")

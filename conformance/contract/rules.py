@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from conformance.contract.yamlio import SAFE_LOADER
 from conformance.paths import spec_dir
-from conformance.yamlio import SAFE_LOADER
 
 
 @functools.cache

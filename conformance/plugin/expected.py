@@ -29,10 +29,10 @@ import pytest
 import yaml
 
 from conformance.contract.failures import ConformanceFailure, message_signature
+from conformance.contract.yamlio import SAFE_LOADER
 from conformance.paths import BASELINES_DIR, PACKAGE_DIR, display_path
 from conformance.plugin import release as releases
 from conformance.reports.plan import DEFAULT_PROFILE, PROFILES, Plan
-from conformance.yamlio import SAFE_LOADER
 
 SUITE_DIR = PACKAGE_DIR / "tests"
 
