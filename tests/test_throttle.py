@@ -52,6 +52,15 @@ class HoldingServer:
         self.http.server_close()
 
 
+def _until(condition, seconds: float = 5.0) -> None:
+    """Poll ``condition`` every 50 ms until it holds or ``seconds`` pass (the assertions then say why)."""
+    pause = threading.Event()
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        pause.wait(0.05)
+
+
 @pytest.fixture
 def server():
     running = HoldingServer()
@@ -67,11 +76,7 @@ def test_no_more_requests_than_the_cap_are_in_flight(server):
             threads = [threading.Thread(target=client.get, args=("/ok",)) for _ in range(5)]
             for thread in threads:
                 thread.start()
-            deadline = threading.Event()
-            for _ in range(100):  # poll until the server holds what the cap lets through
-                if server.most >= 2:
-                    break
-                deadline.wait(0.05)
+            _until(lambda: server.most >= 2)  # the server holds what the cap lets through
             server.release.set()
             for thread in threads:
                 thread.join(timeout=20)
@@ -88,10 +93,7 @@ def test_a_request_that_gets_no_slot_fails_naming_the_cap(server):
             held = [threading.Thread(target=client.get, args=("/ok",)) for _ in range(2)]
             for thread in held:
                 thread.start()
-            for _ in range(100):
-                if server.now == 2:
-                    break
-                server.release.wait(0.05)
+            _until(lambda: server.now == 2)
             with pytest.raises(httpx.PoolTimeout, match="--max-in-flight"):
                 client.get("/ok")
             server.release.set()
