@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from conformance.plugin.hooks import HARNESS_EXIT_CODE
 from conformance.targets.processes import free_port
 from tests.faultproxy import FaultProxy
 from tests.faults import _no_graphs, hang
-from tests.runner import run_suite
+from tests.runner import REPO, run_suite
 from tests.servers import StaticServer
 
 
@@ -20,9 +27,10 @@ def _one_clear_line(run, text: str) -> None:
     assert "Traceback" not in run.output, run.output
 
 
-def test_unreachable_target_is_one_line_and_fast(tmp_path):
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "parallel"])
+def test_unreachable_target_is_one_line_and_fast(tmp_path, workers):
     url = f"http://127.0.0.1:{free_port()}"
-    run = run_suite(tmp_path, f"--target-url={url}")
+    run = run_suite(tmp_path, f"--target-url={url}", *workers)
     _one_clear_line(run, f"the target at {url} is unreachable")
     assert run.seconds < 30, f"took {run.seconds:.1f} s to report an unreachable target"
     assert run.results["verdict"] == "not certified (harness error)"
@@ -73,3 +81,36 @@ def test_bad_option_value_names_its_source(tmp_path):
     assert run.returncode == 4, run.output
     assert "request_timeout from command line --request-timeout: expected a number of seconds, got 'soon'" in run.output
     assert "Traceback" not in run.output
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or a zombie nobody has reaped yet (it runs nothing any more)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith(("Z", "X"))
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_killed_suite_leaves_no_reference_running():
+    """A CI runner's timeout SIGKILLs the suite, which then stops nothing itself: its server must go too."""
+    script = (
+        "import signal\n"
+        "from conformance.targets.reference import start\n"
+        "running = start()\n"
+        "print(running.process.pid, running.workdir, flush=True)\n"
+        "signal.pause()\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([holder.stdout], [], [], 120)
+        assert ready, "the reference did not start within 120 s"
+        pid, workdir = holder.stdout.readline().split()
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while not _gone(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)  # poll interval, bounded by the deadline
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert _gone(int(pid)), f"the reference (pid {pid}) outlived the SIGKILLed process that started it"

@@ -143,6 +143,22 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     config.stash[RESULTS].expected_failures_file = plan.expected_failures_file
 
 
+class _SaidOnce:
+    """The harness error of a session ended before it began is written once, not twice.
+
+    An xdist controller connects in pytest_sessionstart; pytest itself writes the exit line of a session
+    ended there, and its terminal would repeat it as a summary line at the end.
+    """
+
+    def __init__(self, reporter) -> None:
+        self.reporter = reporter
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_keyboard_interrupt(self) -> None:
+        if hasattr(self.reporter, "_keyboardinterrupt_memo"):
+            self.reporter._keyboardinterrupt_memo = None
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """An xdist controller connects before its workers start (xdist starts them last): they get its URL."""
     if session.config.pluginmanager.has_plugin(CONTROLLER):
@@ -170,6 +186,8 @@ def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
     except HarnessError as exc:
         config.stash[RESULTS].harness_error = str(exc)
         _write_reports(config)
+        if declared is None and reporter is not None:
+            config.pluginmanager.register(_SaidOnce(reporter), "conformance-said-once")
         pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
     plan = config.stash[RESULTS].plan

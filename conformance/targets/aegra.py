@@ -21,7 +21,7 @@ from pathlib import Path
 
 from conformance.paths import GRAPHS_DIR, REPO_DIR
 from conformance.targets.postgres import Postgres
-from conformance.targets.processes import free_port, stop_group, wait_until_healthy
+from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
 
 REPO = REPO_DIR
@@ -97,6 +97,7 @@ class Aegra:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         wait_until_healthy(
             self.process,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.paths import REPO_DIR
-from conformance.targets.processes import free_port, stop_group, wait_until_healthy
+from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
 
 
@@ -107,6 +107,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+            preexec_fn=die_with_parent,
             )
         wait_until_healthy(
             self.process,

@@ -7,6 +7,7 @@ process outlives the session that started it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -22,6 +23,20 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for a server the suite starts: SIGTERM it when the suite's process dies.
+
+    A suite stopped normally stops its servers itself; one killed with SIGKILL (a CI runner's timeout)
+    runs no clean-up, and without this its server would keep running with init as its parent. Linux only;
+    elsewhere a no-op.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:

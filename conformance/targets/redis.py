@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conformance.targets.processes import free_port, stop_group
+from conformance.targets.processes import die_with_parent, free_port, stop_group
 
 START_DEADLINE = 20.0
 
@@ -57,6 +57,7 @@ class Redis:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         end = time.monotonic() + START_DEADLINE
         while time.monotonic() < end:

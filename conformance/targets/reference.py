@@ -20,7 +20,7 @@ from pathlib import Path
 
 from conformance.contract.failures import HarnessError
 from conformance.paths import GRAPHS_DIR
-from conformance.targets.processes import free_port, stop_group, wait_until_healthy
+from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 
 LANGGRAPH_API_VERSION = "0.16.7"
 REQUIREMENTS = (
@@ -164,6 +164,7 @@ def start(configured_cache: str | None = None, log=None, port: int | None = None
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     running = RunningReference(url=f"http://127.0.0.1:{port}", process=process, workdir=workdir, log_path=log_path)
 
