@@ -139,9 +139,7 @@ def merge_property_summaries(summaries: list[dict[str, Any]], order: list[str]) 
         "cases": sum(s.get("cases") or 0 for s in summaries),
         "workers": len(summaries),
         "operations": operations,
-        "cleanup": {
-            key: sum((s.get("cleanup") or {}).get(key, 0) for s in summaries) for key in ("deleted", "failed")
-        },
+        "cleanup": {key: sum((s.get("cleanup") or {}).get(key, 0) for s in summaries) for key in ("deleted", "failed")},
     }
 
 

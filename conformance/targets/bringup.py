@@ -107,7 +107,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-            preexec_fn=die_with_parent,
+                preexec_fn=die_with_parent,
             )
         wait_until_healthy(
             self.process,
