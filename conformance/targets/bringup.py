@@ -30,6 +30,8 @@ from conformance.paths import REPO_DIR
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
 
+BRING_UP_FAILED = 6  # the suite's own exit code for "not certified (harness error)"
+
 
 @dataclass
 class Target:
@@ -162,7 +164,11 @@ def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str
         stack.callback(shutil.rmtree, root, ignore_errors=True)
         stack.callback(log, "stopped everything the bring-up started")
         began = time.monotonic()
-        target = up(root, stack)
+        try:
+            target = up(root, stack)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            log(f"could not bring the target up: {exc}")
+            return BRING_UP_FAILED
         log(f"{target.name} answers at {target.url} ({time.monotonic() - began:.1f} s to bring up)")
         report = args.report or str(REPO_DIR / "reports" / target.name)
         command = suite_command(target, report, pytest_args)
