@@ -16,11 +16,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
 
 from conformance.paths import GRAPHS_DIR, REPO_DIR
-from conformance.targets.bringup import install_lock, run_checked
+from conformance.targets.bringup import python_env
 from conformance.targets.postgres import Postgres
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
@@ -38,46 +37,7 @@ def log(message: str) -> None:
 
 
 def ensure_aegra() -> Path:
-    env_dir = cache_root() / f"aegra-{AEGRA_VERSION}"
-    marker = env_dir / ".installed"
-    wanted = "\n".join(REQUIREMENTS)
-    with install_lock(env_dir):
-        if marker.exists() and marker.read_text() == wanted:
-            return env_dir
-        log(f"installing Aegra {AEGRA_VERSION} into {env_dir} (first use only)")
-        shutil.rmtree(env_dir, ignore_errors=True)
-        venv.EnvBuilder(with_pip=True).create(env_dir)
-        run_checked(
-            [
-                str(env_dir / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                *REQUIREMENTS,
-            ],
-            f"install Aegra {AEGRA_VERSION}",
-        )
-        marker.write_text(wanted)
-    return env_dir
-    log(f"installing Aegra {AEGRA_VERSION} into {env_dir} (first use only)")
-    shutil.rmtree(env_dir, ignore_errors=True)
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    subprocess.run(
-        [
-            str(env_dir / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            *REQUIREMENTS,
-        ],
-        check=True,
-    )
-    marker.write_text("\n".join(REQUIREMENTS))
-    return env_dir
+    return python_env(cache_root() / f"aegra-{AEGRA_VERSION}", REQUIREMENTS, f"Aegra {AEGRA_VERSION}", log)
 
 
 class Aegra:

@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import venv
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,23 @@ def run_checked(command: list[str], what: str, **kwargs) -> None:
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-8:]
         raise RuntimeError(f"could not {what} (exit {result.returncode}):\n" + "\n".join(tail))
+
+
+def python_env(target: Path, requirements: Sequence[str], what: str, log: Callable[[str], None]) -> Path:
+    """A virtual environment at ``target`` holding ``requirements``, installed once (under the lock)."""
+    wanted = "\n".join(requirements)
+    if installed(target, wanted):
+        return target
+    with install_lock(target):
+        if installed(target, wanted):
+            return target
+        log(f"installing {what} into {target} (first use only)")
+        shutil.rmtree(target, ignore_errors=True)
+        venv.EnvBuilder(with_pip=True).create(target)
+        pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        run_checked([*pip, *requirements], f"install {what}", env=clean_env())
+        mark_installed(target, wanted)
+    return target
 
 
 class Server:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import venv
 from pathlib import Path
 
 import httpx
@@ -32,11 +31,8 @@ from conformance.targets.bringup import (
     cached_env,
     certify,
     clean_env,
-    install_lock,
-    installed,
     logger,
-    mark_installed,
-    run_checked,
+    python_env,
 )
 from conformance.targets.postgres import Postgres
 from conformance.targets.redis import Redis
@@ -65,31 +61,7 @@ def env_dir() -> Path:
 
 
 def ensure_installed() -> Path:
-    target = env_dir()
-    wanted = "\n".join(REQUIREMENTS)
-    if installed(target, wanted):
-        return target
-    with install_lock(target):
-        if installed(target, wanted):
-            return target
-        log(f"installing langgraph-runtime-pg {RUNTIME_PG_VERSION} into {target} (first use only)")
-        shutil.rmtree(target, ignore_errors=True)
-        venv.EnvBuilder(with_pip=True).create(target)
-        run_checked(
-            [
-                str(target / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                *REQUIREMENTS,
-            ],
-            f"install langgraph-runtime-pg {RUNTIME_PG_VERSION}",
-            env=clean_env(),
-        )
-        mark_installed(target, wanted)
-    return target
+    return python_env(env_dir(), REQUIREMENTS, f"langgraph-runtime-pg {RUNTIME_PG_VERSION}", log)
 
 
 def graphs_map() -> dict[str, str]:
