@@ -82,9 +82,10 @@ def run_checked(command: list[str], what: str, **kwargs) -> None:
         raise RuntimeError(f"could not {what} (exit {result.returncode}):\n" + "\n".join(tail))
 
 
-def python_env(target: Path, requirements: Sequence[str], what: str, log: Callable[[str], None]) -> Path:
-    """A virtual environment at ``target`` holding ``requirements``, installed once (under the lock)."""
-    wanted = "\n".join(requirements)
+def cached_install(
+    target: Path, wanted: str, what: str, log: Callable[[str], None], fill: Callable[[Path], None]
+) -> Path:
+    """``fill(target)`` once, under the lock; again only when ``wanted`` (what it installs) changes."""
     if installed(target, wanted):
         return target
     with install_lock(target):
@@ -92,11 +93,20 @@ def python_env(target: Path, requirements: Sequence[str], what: str, log: Callab
             return target
         log(f"installing {what} into {target} (first use only)")
         shutil.rmtree(target, ignore_errors=True)
-        venv.EnvBuilder(with_pip=True).create(target)
-        pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        run_checked([*pip, *requirements], f"install {what}", env=clean_env())
+        fill(target)
         mark_installed(target, wanted)
     return target
+
+
+def python_env(target: Path, requirements: Sequence[str], what: str, log: Callable[[str], None]) -> Path:
+    """A virtual environment at ``target`` holding ``requirements``, installed once."""
+
+    def fill(folder: Path) -> None:
+        venv.EnvBuilder(with_pip=True).create(folder)
+        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        run_checked([*pip, *requirements], f"install {what}", env=clean_env())
+
+    return cached_install(target, "\n".join(requirements), what, log, fill)
 
 
 class Server:

@@ -27,12 +27,11 @@ from conformance.targets.bringup import (
     Server,
     Target,
     cached_env,
+    cached_install,
     certify,
     clean_env,
-    install_lock,
     installed,
     logger,
-    mark_installed,
     run_checked,
 )
 
@@ -89,15 +88,8 @@ def ensure_installed() -> Path:
     missing = node_missing()
     if missing:
         raise RuntimeError(missing)
-    target = env_dir()
-    wanted = _wanted()
-    if installed(target, wanted):
-        return target
-    with install_lock(target):
-        if installed(target, wanted):
-            return target
-        log(f"installing the JS Agent Server into {target} with npm ci (first use only)")
-        shutil.rmtree(target, ignore_errors=True)
+
+    def fill(target: Path) -> None:
         target.mkdir(parents=True)
         for name in PACKAGE_FILES:
             shutil.copy(JS_DIR / name, target / name)
@@ -107,8 +99,8 @@ def ensure_installed() -> Path:
             cwd=target,
             env=clean_env(**OFFLINE_ENV),
         )
-        mark_installed(target, wanted)
-    return target
+
+    return cached_install(env_dir(), _wanted(), "the JS Agent Server with npm ci", log, fill)
 
 
 def node_modules() -> Path:
