@@ -84,6 +84,45 @@ def _drop_subgraphs(req: Req) -> None:
         req.query.pop("subgraphs", None)
 
 
+def _always_subgraphs(req: Req) -> None:
+    if req.is_("GET", "/threads/*/state"):
+        req.query.setdefault("subgraphs", "true")
+
+
+def _fresh_state_starts(state: dict) -> dict:
+    """A state with nothing in it names the start node as next, as if the thread had a pending step."""
+    if isinstance(state, dict) and state.get("values") in ({}, [], None) and state.get("next") == []:
+        state["next"] = ["__start__"]
+    return state
+
+
+PHANTOM_RUN = {
+    "run_id": "00000000-0000-4000-8000-0000000000aa",
+    "thread_id": "00000000-0000-4000-8000-0000000000bb",
+    "assistant_id": "00000000-0000-4000-8000-0000000000cc",
+    "created_at": "2026-01-01T00:00:00+00:00",
+    "updated_at": "2026-01-01T00:00:00+00:00",
+    "status": "success",
+    "metadata": {},
+    "kwargs": {},
+    "multitask_strategy": "reject",
+}
+
+
+def _first_poll_error() -> Callable[[Req, Resp], None]:
+    """The first GET of each run reports error (a status the server gives a run its worker has not seen)."""
+    seen: set[str] = set()
+
+    def hook(req: Req, resp: Resp) -> None:
+        if req.is_("GET", "/threads/*/runs/*") and resp.status == 200 and isinstance(resp.json, dict):
+            run_id = req.path.rstrip("/").rsplit("/", 1)[-1]
+            if run_id not in seen:
+                seen.add(run_id)
+                resp.json = {**resp.json, "status": "error"}
+
+    return hook
+
+
 def _drop_last_message(state: dict) -> dict:
     values = state.get("values")
     if isinstance(values, dict) and isinstance(values.get("messages"), list) and values["messages"]:
@@ -170,6 +209,7 @@ FAULTS: tuple[Fault, ...] = (
         (
             T + "test_search_by_status_returns_exactly_that_status[error]",
             T + "test_search_by_status_returns_exactly_that_status[busy]",
+            "test_sdk.py::test_sdk_search_by_status[idle]",
         ),
         "SEARCH-STATUS",
         on_request=drop("status"),
@@ -192,7 +232,11 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "search-metadata-ignored",
         "the metadata filter is ignored",
-        (S + "test_metadata_filter_returns_exactly_the_tagged_threads", T + "test_find_threads_by_metadata[string]"),
+        (
+            S + "test_metadata_filter_returns_exactly_the_tagged_threads",
+            T + "test_find_threads_by_metadata[string]",
+            "test_sdk.py::test_sdk_search_by_metadata",
+        ),
         "SEARCH-METADATA",
         on_request=drop("metadata"),
     ),
@@ -394,6 +438,20 @@ FAULTS: tuple[Fault, ...] = (
             "POST", "/threads/*/runs", set_key("thread_id", "00000000-0000-4000-8000-000000000000")
         ),
     ),
+    Fault(
+        "runs-list-other-thread",
+        "GET /threads/{id}/runs of a thread without runs lists another thread's run",
+        (R + "test_new_thread_has_no_runs",),
+        "RUNS-LIST",
+        on_response=json_response("GET", "/threads/*/runs", lambda runs: runs or [dict(PHANTOM_RUN)]),
+    ),
+    Fault(
+        "run-first-poll-error",
+        "the first GET of a run reports error before the run has started",
+        (R + "test_first_poll_shows_a_legal_status",),
+        "RUNS-STATUS-VALUES",
+        on_response=_first_poll_error(),
+    ),
     # --- state -------------------------------------------------------------------------------------------------
     Fault(
         "state-stale",
@@ -439,6 +497,20 @@ FAULTS: tuple[Fault, ...] = (
         (ST + "test_subgraphs_true_includes_the_subgraph_state",),
         "STATE-SUBGRAPHS",
         on_request=_drop_subgraphs,
+    ),
+    Fault(
+        "state-subgraphs-always",
+        "the subgraph's full state is returned although subgraphs was not asked for",
+        (ST + "test_subgraphs_false_omits_the_subgraph_state",),
+        "STATE-SUBGRAPHS",
+        on_request=_always_subgraphs,
+    ),
+    Fault(
+        "state-fresh-names-start",
+        "a thread without runs shows __start__ as its next node",
+        (ST + "test_fresh_thread_state_is_empty",),
+        "STATE-FRESH",
+        on_response=json_response("GET", "/threads/*/state", _fresh_state_starts),
     ),
     # --- status codes, content types, error bodies --------------------------------------------------------
     Fault(

@@ -242,6 +242,63 @@ def _batch_first_only(req: Req) -> None:
         req.body[:] = req.body[:1]
 
 
+def _cancel_marks_finished_interrupted() -> Callable[[Req, Resp], None]:
+    """Cancel of a run rewrites it interrupted, even when it had already finished."""
+    cancelled: set[str] = set()
+
+    def hook(req: Req, resp: Resp) -> None:
+        if req.is_("POST", "/threads/*/runs/*/cancel"):
+            cancelled.add(req.path.strip("/").split("/")[3])
+        elif (
+            req.is_("GET", "/threads/*/runs/*")
+            and isinstance(resp.json, dict)
+            and req.path.strip("/").split("/")[3] in cancelled
+            and resp.json.get("status") == "success"
+        ):
+            resp.json = {**resp.json, "status": "interrupted"}
+
+    return hook
+
+
+def _stream_ends_early() -> Callable[[Req, Resp], None]:
+    """The stream closes before the run is final: a GET of the streamed run right after shows it running."""
+    streamed: set[str] = set()
+
+    def remember(n: str, d: Any) -> list:
+        if n == "metadata" and isinstance(d, dict) and isinstance(d.get("run_id"), str):
+            streamed.add(d["run_id"])
+        return [(n, d)]
+
+    relay = run_stream(remember)
+
+    def hook(req: Req, resp: Resp) -> None:
+        relay(req, resp)
+        if (
+            req.is_("GET", "/threads/*/runs/*")
+            and isinstance(resp.json, dict)
+            and resp.json.get("run_id") in streamed
+            and resp.json.get("status") == "success"
+        ):
+            resp.json = {**resp.json, "status": "running"}
+
+    return hook
+
+
+def _messages_emptied(n: str, d: Any) -> list:
+    if n in ("messages/partial", "messages/complete") and isinstance(d, list):
+        d = [{**m, "content": ""} if isinstance(m, dict) else m for m in d]
+    return [(n, d)]
+
+
+STATELESS_CREATION = ("/runs", "/runs/wait", "/runs/stream", "/runs/batch")
+
+
+def _bad_stateless_body_accepted(req: Req, resp: Resp) -> None:
+    if any(req.is_("POST", p) for p in STATELESS_CREATION) and resp.status == 422:
+        resp.status = 200
+        resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
+
+
 def _error_as(new: str) -> Callable[[Any], Any]:
     return set_key("status", new, lambda r: r.get("status") == "error")
 
@@ -427,6 +484,20 @@ FAULTS: tuple[Fault, ...] = (
         "STREAM-RESUME",
         on_request=_drop_last_event_id,
     ),
+    Fault(
+        "stream-ends-before-run",
+        "the stream closes while the run is still running",
+        (SM + "test_run_is_final_when_the_stream_ends[values]", SM + "test_run_is_final_when_the_stream_ends[debug]"),
+        "STREAM-END",
+        on_response=_stream_ends_early(),
+    ),
+    Fault(
+        "stream-messages-empty",
+        "messages/partial and messages/complete events carry the message without its content",
+        (SM + "test_messages_carry_the_echo",),
+        "STREAM-MESSAGES",
+        on_response=run_stream(_messages_emptied),
+    ),
     # --- control ------------------------------------------------------------------------------------
     Fault(
         "multitask-reject-ignored",
@@ -520,6 +591,13 @@ FAULTS: tuple[Fault, ...] = (
         (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
         "RUNS-BAD-BODY",
         on_response=_bad_body_accepted,
+    ),
+    Fault(
+        "cancel-rewrites-finished",
+        "cancelling a finished run rewrites it interrupted",
+        (C + "test_cancel_of_a_finished_run_changes_nothing",),
+        "RUNS-CANCEL-FINISHED",
+        on_response=_cancel_marks_finished_interrupted(),
     ),
     # --- interrupts ---------------------------------------------------------------------------------
     Fault(
@@ -648,6 +726,23 @@ FAULTS: tuple[Fault, ...] = (
         (SL + "test_batch_runs_each_reach_their_final_status",),
         "STATELESS-BATCH",
         on_request=_batch_first_only,
+    ),
+    Fault(
+        "stateless-wait-error-as-values",
+        "POST /runs/wait on a failing graph answers empty values instead of the error",
+        (SL + "test_wait_on_failing_graph_answers_the_error",),
+        "STATELESS-WAIT",
+        on_response=json_response("POST", "/runs/wait", _error_as_values),
+    ),
+    Fault(
+        "stateless-bad-body-accepted",
+        "stateless run bodies the document rejects are accepted",
+        (
+            SL + "test_bad_stateless_body_is_422[runs-on-completion]",
+            SL + "test_bad_stateless_body_is_422[wait-stream-mode]",
+        ),
+        "RUNS-BAD-BODY",
+        on_response=_bad_stateless_body_accepted,
     ),
     # --- webhooks -------------------------------------------------------------------------------------
     Fault(

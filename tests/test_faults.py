@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import ast
 
+import pytest
+import yaml
+
+from conformance.paths import PACKAGE_DIR, REPO_DIR
 from tests.faultproxy import FaultProxy
 from tests.faults import FAULTS, Fault
 from tests.runner import run_suite
+
+REFERENCE_EXPECTED_FAILURES = REPO_DIR / "reports" / "langgraph-api-0.16.7-inmem" / "expected-failures.yaml"
 
 
 def _tests(fault: Fault) -> list[str]:
@@ -31,3 +37,23 @@ def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
         assert detail.get("reproduce", "").startswith("curl "), f"{catcher}: no curl reproduction: {detail}"
         rules.add(detail["rule"])
     assert fault.rule in rules, f"fault {fault.name}: expected a failure of rule {fault.rule}, got {sorted(rules)}"
+
+
+def _scenarios() -> set[str]:
+    """Every conformance test function, as ``module::function`` (all its parameters together)."""
+    found = set()
+    for path in sorted((PACKAGE_DIR / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                found.add(f"{path.name}::{node.name}")
+    return found
+
+
+def test_every_scenario_is_proven_able_to_fail():
+    """A scenario is finished only when something makes it fail: a fault of the catalogue, or, for the
+    reference's own listed deviations, the reference itself (no fault can make those fail more)."""
+    caught = {catcher.split("[", 1)[0] for fault in FAULTS for catcher in fault.catches}
+    listed = yaml.safe_load(REFERENCE_EXPECTED_FAILURES.read_text(encoding="utf-8"))["expected_failures"]
+    failing_on_the_reference = {entry["test"].split("[", 1)[0] for entry in listed}
+    unproven = sorted(_scenarios() - caught - failing_on_the_reference)
+    assert not unproven, f"scenarios no fault in tests/faults*.py makes fail: {unproven}"
