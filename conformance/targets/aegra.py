@@ -5,26 +5,23 @@
 Brings up a private PostgreSQL cluster (Debian's postgresql 15: initdb + pg_ctl as the postgres user,
 in a temporary folder, loopback only), installs Aegra 0.6.0 into an environment of its own, deploys the
 suite's fixture graphs as aegra.json, runs the conformance suite against it, writes reports/aegra-0.6.0/,
-and stops both servers, leaving no process behind. Exit code: the suite's.
+and stops both servers, leaving no process behind. Exit code: the suite's; 6 when Aegra cannot be brought up.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from conformance.paths import GRAPHS_DIR, REPO_DIR
-from conformance.targets.bringup import python_env
+from conformance.paths import GRAPHS_DIR
+from conformance.targets.bringup import Target, certify, python_env
 from conformance.targets.postgres import Postgres
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
-
-REPO = REPO_DIR
 
 AEGRA_VERSION = "0.6.0"
 NAME = f"aegra-{AEGRA_VERSION}"
@@ -96,41 +93,20 @@ class Aegra:
             stop_group(self.process, grace=15)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--report", default=str(REPO / "reports" / NAME))
-    args, pytest_args = parser.parse_known_args(argv)
+def up(root: Path, stack: contextlib.ExitStack) -> Target:
     env_dir = ensure_aegra()
-    root = Path(tempfile.mkdtemp(prefix="conformance-aegra-"))
     postgres = Postgres(root, database="aegra")
-    aegra = None
-    try:
-        log("starting PostgreSQL")
-        database_url = postgres.start()
-        log("starting Aegra")
-        aegra = Aegra(env_dir, root, database_url)
-        url = aegra.start()
-        expected = REPO / "reports" / NAME / "expected-failures.yaml"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(REPO / "conformance" / "tests"),
-            f"--target-url={url}",
-            f"--target-name={NAME}",
-            f"--conformance-report={args.report}",
-            *pytest_args,
-        ]
-        if expected.exists():
-            command.append(f"--expected-failures={expected}")
-        log("running the suite: " + " ".join(command[3:]))
-        return subprocess.run(command, cwd=REPO, check=False).returncode
-    finally:
-        if aegra is not None:
-            aegra.stop()
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
-        log("stopped Aegra and PostgreSQL")
+    stack.callback(postgres.stop)
+    log("starting PostgreSQL")
+    database_url = postgres.start()
+    aegra = Aegra(env_dir, root, database_url)
+    stack.callback(aegra.stop)
+    log("starting Aegra")
+    return Target(url=aegra.start(), name=NAME)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return certify("certify-aegra", up, argv, __doc__)
 
 
 if __name__ == "__main__":
