@@ -18,6 +18,16 @@ def _no_stateless_runs(req: Req) -> Resp | None:
     return None
 
 
+def _no_stateless_runs_nor_world_assistant(req: Req) -> Resp | None:
+    """As _no_stateless_runs, and the property layer's own assistant is refused (Aegra 0.6.0 refused it as
+    a duplicate config): the stateless operations' canonical requests cannot be built, which must not pass."""
+    if req.is_("POST", "/assistants") and isinstance(req.body, dict) and req.body.get("name") == WORLD_ASSISTANT:
+        return Resp(409, {"content-type": "application/json"}, b'{"detail":"Assistant already exists"}')
+    return _no_stateless_runs(req)
+
+
+WORLD_ASSISTANT = "conformance property layer"
+
 FAULTS: tuple[Fault, ...] = (
     Fault(
         "stateless-runs-missing",
@@ -25,6 +35,13 @@ FAULTS: tuple[Fault, ...] = (
         tuple(f"{P}[POST {path}]" for path in STATELESS),
         "OPERATION-AVAILABLE",
         on_request=_no_stateless_runs,
+    ),
+    Fault(
+        "stateless-runs-missing-behind-a-refused-setup",
+        "stateless runs answer 404, and the assistant their canonical requests need is refused",
+        (f"{P}[POST /runs]", f"{P}[POST /runs/wait]"),
+        "OPERATION-AVAILABLE",
+        on_request=_no_stateless_runs_nor_world_assistant,
     ),
     Fault(
         "values-ignored-beside-a-listed-500",

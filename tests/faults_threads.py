@@ -175,6 +175,33 @@ def _assistant_count_plus_one(req: Req, resp: Resp) -> None:
         resp.json = resp.json + 1
 
 
+def _configs_unique() -> tuple[Callable[[Req], Resp | None], Callable[[Req, Resp], None]]:
+    """Assistants unique by config, as a database index on (graph, config) would make them: a second create
+    with a config an assistant already has answers 409, a PATCH onto such a config answers 500."""
+    held: set[str] = set()
+
+    def key(body: dict) -> str:
+        return json.dumps(body.get("config") or {}, sort_keys=True)
+
+    def on_request(req: Req) -> Resp | None:
+        if not isinstance(req.body, dict) or "config" not in req.body or key(req.body) not in held:
+            return None
+        if req.is_("POST", "/assistants"):
+            return Resp(409, {"content-type": "application/json"}, b'{"detail": "Assistant already exists"}')
+        if req.is_("PATCH", "/assistants/*"):
+            return Resp(500, {"content-type": "application/json"}, b'{"detail": "unique violation"}')
+        return None
+
+    def on_response(req: Req, resp: Resp) -> None:
+        if req.is_("POST", "/assistants") and resp.status == 200 and isinstance(req.body, dict):
+            held.add(key(req.body))
+
+    return on_request, on_response
+
+
+CONFIGS_UNIQUE = _configs_unique()
+
+
 def _assistants_404_as_500(req: Req, resp: Resp) -> None:
     if req.path.startswith("/assistants") and resp.status == 404:
         resp.status = 500
@@ -490,6 +517,17 @@ FAULTS: tuple[Fault, ...] = (
         (AS + "test_create_keeps_every_field_and_get_shows_them",),
         "ASSISTANTS-CREATE",
         on_request=_pop("POST", "/assistants", "name", "description"),
+    ),
+    Fault(
+        "assistant-configs-unique",
+        "two assistants of one graph cannot share a config (409 on create, 500 on PATCH)",
+        (
+            AS + "test_assistants_of_one_graph_may_share_a_config",
+            AS + "test_patch_to_a_config_another_assistant_has_succeeds",
+        ),
+        "ASSISTANTS-SAME-CONFIG",
+        on_request=CONFIGS_UNIQUE[0],
+        on_response=CONFIGS_UNIQUE[1],
     ),
     Fault(
         "assistant-context-dropped",

@@ -152,6 +152,33 @@ def test_operations_added_since_an_older_release_come_from_the_spec_diff():
     assert operations_added_since(str(OLDER_SPEC), REPO / "spec" / "openapi.yaml") == [STORAGE]
 
 
+def test_baseline_keeps_a_reason_only_while_it_names_the_same_failure():
+    previous = {
+        "expected_failures": [
+            {"test": "test_a.py::test_moved", "rule": "OLD", "reason": "by hand, about OLD", "strict": False},
+            {"test": "test_a.py::test_same", "rule": "R", "reason": "by hand, about R"},
+            {"test": "test_a.py::test_shape", "rule": "R", "reason": "two shapes", "or": [{"rule": "OTHER"}]},
+        ]
+    }
+    failing = [("test_moved", "NEW"), ("test_same", "R"), ("test_shape", "OTHER")]
+    results = {
+        "target": {"name": "x"},
+        "tests": [
+            {
+                "id": f"conformance/tests/test_a.py::{name}",
+                "outcome": "failed",
+                "detail": {"rule": rule, "message": "m"},
+            }
+            for name, rule in failing
+        ],
+    }
+    entries = {e["test"]: e for e in baseline(results, previous)["expected_failures"]}
+    assert entries["test_a.py::test_same"]["reason"] == "by hand, about R"
+    assert entries["test_a.py::test_moved"]["reason"] != "by hand, about OLD", "a reason about another failure"
+    assert "strict" not in entries["test_a.py::test_moved"]
+    assert entries["test_a.py::test_shape"] == previous["expected_failures"][2], "another listed shape: kept as is"
+
+
 def test_baseline_states_the_release_and_keeps_what_was_declared_by_hand(tmp_path):
     results = {
         "target": {"name": "old-server"},

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from conformance.contract.client import Exchange
-from conformance.properties.world import NEVER_SOON, World
+from conformance.properties.world import NEVER_SOON, World, own_config
 
 RULE = "OPERATION-AVAILABLE"
 STREAM_WINDOW = 2.0  # seconds: only the status line and headers of an event stream are needed
@@ -92,7 +92,9 @@ RPC_ACCEPT = {"Accept": "application/json, text/event-stream"}
 # checkpoint_id); ``subgraphs`` is the default assistant of the ``interrupt`` graph (a subgraph "review").
 CANONICAL: dict[str, Callable[[World, dict[str, str]], Request]] = {
     "POST /assistants": lambda w, g: Request(
-        "POST", "/assistants", {"graph_id": "agent", "metadata": dict(w.tag), "name": "conformance canonical"}
+        "POST",
+        "/assistants",
+        {"graph_id": "agent", "metadata": dict(w.tag), "name": "conformance canonical", "config": own_config()},
     ),
     "POST /assistants/search": lambda w, g: Request("POST", "/assistants/search", {"metadata": dict(w.tag)}),
     "POST /assistants/count": lambda w, g: Request("POST", "/assistants/count", {"metadata": dict(w.tag)}),

@@ -706,7 +706,25 @@ class Layer:
         try:
             request = build(self.world, self.graph_assistants)
         except KeyError as exc:
+            # Not proven available is not available: the operation fails, naming the set-up the target refused.
             record.canonical = f"not sent: the session could not make its {exc.args[0]}"
+            noun = f"/{str(exc.args[0]).removesuffix('_id')}s"  # assistant_id -> the refused POST /assistants
+            related = [e for e in self.world.refused if noun in e.path] or self.world.refused
+            refused = related[0] if related else None
+            why = "; ".join(self.world.notes) or "no answer recorded"
+            record.add(
+                [
+                    Finding(
+                        canonical.RULE,
+                        True,
+                        f"{label}: not proven available: the session could not make its {exc.args[0]} ({why})",
+                        "a valid request on the session's own resources",
+                        record.canonical,
+                        refused or Exchange(method, str(self.http.base_url) + path, path, None, 0, "", "", 0.0),
+                        "canonical request",
+                    )
+                ]
+            )
             return
         try:
             exchange = canonical.send(self.http, request, self.secret_headers)

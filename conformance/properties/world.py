@@ -28,10 +28,19 @@ from typing import Any
 
 import httpx
 
+from conformance.contract.client import Exchange
 from conformance.plugin.session import SESSION_KEY, CertificationSession
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GRAPH = "agent"  # a fixture graph that finishes at once (conformance/graphs)
+
+
+def own_config() -> dict:
+    """A config no other assistant has: a server that refuses two assistants of one graph with one config
+    (Aegra 0.6.0) must not turn the world's or a canonical request's assistant into a 409."""
+    return {"tags": [f"conformance-assistant-{uuid.uuid4().hex}"]}
+
+
 NEVER_SOON = "0 0 1 1 *"  # cron schedule: 1 January, so a cron made here never fires during a session
 STORE_ROOT = "conformance"
 ID_KEYS = ("thread_id", "assistant_id", "run_id", "cron_id")
@@ -62,6 +71,8 @@ class World:
     tag: dict[str, str]
     ids: dict[str, str] = field(default_factory=dict)  # thread_id, run_id, assistant_id, cron_id, checkpoint_id
     notes: list[str] = field(default_factory=list)  # resources the target would not create, and why
+    refused: list[Exchange] = field(default_factory=list)  # the requests behind those notes, to reproduce them
+    secret_headers: tuple[str, ...] = ()
     assistants: set[str] = field(default_factory=set)
     crons: set[str] = field(default_factory=set)
     victims: int = 0
@@ -70,7 +81,7 @@ class World:
     @classmethod
     def open(cls, cert: CertificationSession) -> World:
         assert cert.http is not None
-        world = cls(http=cert.http, session_id=cert.id, tag=cert.tag())
+        world = cls(http=cert.http, session_id=cert.id, tag=cert.tag(), secret_headers=cert.secret_headers)
         world._setup(cert)
         return world
 
@@ -84,6 +95,19 @@ class World:
             return None
         if response.status_code != 200:
             self.notes.append(f"POST {path}: answered {response.status_code}")
+            self.refused.append(
+                Exchange(
+                    "POST",
+                    str(response.request.url),
+                    path,
+                    body,
+                    response.status_code,
+                    response.headers.get("content-type", ""),
+                    response.text,
+                    response.elapsed.total_seconds(),
+                    self.secret_headers,
+                )
+            )
             return None
         try:
             data = response.json()
@@ -128,7 +152,8 @@ class World:
         return thread_id
 
     def new_assistant(self) -> str | None:
-        body = {"graph_id": GRAPH, "metadata": dict(self.tag), "name": "conformance property layer"}
+        body = {"graph_id": GRAPH, "metadata": dict(self.tag), "name": "conformance property layer",
+                "config": own_config()}  # fmt: skip
         assistant_id = (self._post("/assistants", body) or {}).get("assistant_id")
         if assistant_id:
             self.assistants.add(assistant_id)

@@ -6,7 +6,8 @@ passing fails as stale. Each entry keeps the rule, the evidence that identifies 
 status and the stable part of its message), and a one-line reason; the same test failing another way is
 a new failure.
 
-What the previous file declared by hand is kept: the reasons of its entries, ``unsupported_areas``, and a
+What the previous file declared by hand is kept: the reasons of its entries that still name the test's
+failure (the same rule), ``unsupported_areas``, and a
 target's ``release`` with the ``unsupported_operations`` and ``unsupported_tests`` it lacks
 (conformance/plugin/release.py). Given the operations a release lacks (``conformance baseline --release``,
 from the spec diff), the file states that release and lists them, keeping reasons written by hand.
@@ -55,10 +56,18 @@ def _evidence(detail: dict[str, Any]) -> dict[str, Any]:
 DECLARED = ("release", "unsupported_areas", "unsupported_operations", "unsupported_tests")  # kept as written
 
 
+def _same_deviation(previous: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """The previous entry named the failure the test has now (its rule, or one of its ``or`` shapes): only
+    then are its reason and its other shapes still true. A test that now fails another way (a fixture's
+    deviation fixed, so the scenario itself is reached) gets a reason from its new failure."""
+    shapes = [previous, *(s for s in previous.get("or") or [] if isinstance(s, dict))]
+    return any(shape.get("rule") == entry.get("rule") for shape in shapes)
+
+
 def baseline(
     results: dict[str, Any], previous: dict[str, Any] | None = None, release: Release | None = None
 ) -> dict[str, Any]:
-    """Entries for every failing test; a reason already written by hand for the same test is kept."""
+    """Entries for every failing test; a reason already written by hand for the same failure is kept."""
     kept = {e["test"]: e for e in (previous or {}).get("expected_failures", []) or []}
     entries = []
     for test in results["tests"]:
@@ -72,11 +81,15 @@ def baseline(
         evidence = _evidence(detail)
         if evidence:
             entry["evidence"] = evidence
-        entry["reason"] = kept.get(short, {}).get("reason") or _reason(detail)
-        if kept.get(short, {}).get("strict") is False:
+        before = kept.get(short, {}) if _same_deviation(kept.get(short, {}), entry) else {}
+        if before and before.get("rule") != entry.get("rule"):
+            entries.append(dict(before))  # today it took one of its other shapes: the entry stays as written
+            continue
+        entry["reason"] = before.get("reason") or _reason(detail)
+        if before.get("strict") is False:
             entry["strict"] = False
-        if kept.get(short, {}).get("or"):
-            entry["or"] = kept[short]["or"]  # other shapes of the same deviation, written by hand
+        if before.get("or"):
+            entry["or"] = before["or"]  # other shapes of the same deviation, written by hand
         entries.append(entry)
     declared = {key: (previous or {})[key] for key in DECLARED if (previous or {}).get(key)}
     if release is not None:

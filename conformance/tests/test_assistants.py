@@ -35,8 +35,13 @@ class Made:
         self.api = api
         self.ids: list[str] = []
 
-    def create(self, body: dict[str, Any], rule: str = "ASSISTANTS-CREATE") -> tuple[dict, Exchange]:
+    def create(
+        self, body: dict[str, Any], rule: str = "ASSISTANTS-CREATE", own_config: bool = True
+    ) -> tuple[dict, Exchange]:
+        """Create a tagged assistant; ``own_config`` gives it a config no other assistant has (own_config_of)."""
         body = {**body, "metadata": {**self.api.tag, **body.get("metadata", {})}}
+        if own_config:
+            body["config"] = own_config_of(body.get("config"))
         exchange = self.api.client.post("/assistants", json=body)
         assistant = self.api.contract.validate(exchange, CREATE, status=200, rule=rule)
         if isinstance(assistant, dict) and assistant.get("assistant_id"):
@@ -47,6 +52,19 @@ class Made:
         for assistant_id in self.ids:
             with contextlib.suppress(Exception):
                 self.api.client.http.delete(f"/assistants/{assistant_id}")
+
+
+def own_config_of(config: dict | None = None) -> dict:
+    """``config`` plus a tag of its own, so no two assistants of the suite share a config (a tag, not a
+    configurable key: a server may refuse configurable beside context, and graphs see configurable).
+
+    Some servers refuse an assistant whose graph and config another one has (Aegra 0.6.0: a unique index).
+    That is a deviation of its own, proven by test_assistants_of_one_graph_may_share_a_config; every other
+    scenario gives each assistant, and each PATCHed config, a config of its own so that deviation cannot
+    stand in for what they test, nor make their outcome depend on what else the server holds."""
+    config = dict(config or {})
+    config["tags"] = [*(config.get("tags") or []), f"conformance-assistant-{uuid.uuid4().hex}"]
+    return config
 
 
 @pytest.fixture
@@ -111,6 +129,39 @@ def test_create_with_context_keeps_it(api, made):
     expect_contains(stored.get("context"), context, rule="ASSISTANTS-CREATE", exchange=got)
 
 
+def _shared_config() -> dict:
+    """A config no other client has: only this test's own assistants can share it."""
+    return {"configurable": {"model": f"conformance-shared-{uuid.uuid4().hex[:12]}"}}
+
+
+def test_assistants_of_one_graph_may_share_a_config(api, made):
+    """Two assistants of one graph with the same config, told apart by name and metadata, both exist:
+    a create without an existing assistant_id makes a new assistant whatever the others hold."""
+    config = _shared_config()
+    twin = {"graph_id": "agent", "config": config}
+    first, _ = made.create({**twin, "name": "conformance-twin-1"}, own_config=False)
+    second, exchange = made.create({**twin, "name": "conformance-twin-2"}, rule="ASSISTANTS-SAME-CONFIG",
+                                   own_config=False)  # fmt: skip
+    expect(second.get("assistant_id") != first.get("assistant_id"), "ASSISTANTS-SAME-CONFIG",
+           "the second assistant with the same config is the first one", expected="a new assistant_id",
+           actual=second.get("assistant_id"), exchange=exchange)  # fmt: skip
+    search = api.client.post("/assistants/search", json={"metadata": api.tag, "limit": 100})
+    found = api.contract.validate(search, SEARCH, status=200, rule="ASSISTANTS-SAME-CONFIG")
+    expect_ids([a.get("assistant_id") for a in found], exactly=[first["assistant_id"], second["assistant_id"]],
+               rule="ASSISTANTS-SAME-CONFIG", exchange=search)  # fmt: skip
+
+
+def test_patch_to_a_config_another_assistant_has_succeeds(api, made):
+    """PATCH to the config another assistant of the graph already has makes the next version, as any PATCH."""
+    config = _shared_config()
+    made.create({"graph_id": "agent", "config": config, "name": "conformance-holder"}, own_config=False)
+    other, _ = made.create({"graph_id": "agent", "name": "conformance-mover"})
+    exchange = api.client.patch(f"/assistants/{other['assistant_id']}", json={"config": config})
+    patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-SAME-CONFIG")
+    expect_equal((patched.get("version"), _model(patched)), (2, config["configurable"]["model"]),
+                 rule="ASSISTANTS-SAME-CONFIG", exchange=exchange)  # fmt: skip
+
+
 @pytest.mark.parametrize("if_exists", [None, "raise"], ids=["absent", "raise"])
 def test_create_an_existing_id_is_409(api, made, if_exists):
     """A second create with the same assistant_id answers 409 and leaves the assistant unchanged."""
@@ -152,7 +203,7 @@ def versioned(certification, contract):
     first, _ = maker.create({"graph_id": "configured", "config": {"configurable": {"model": "v1"}}})
     made = Versioned(first["assistant_id"], [first])
     for version, extra in ((2, {"stage": "two"}), (3, {"odd": True})):
-        body = {"config": {"configurable": {"model": f"v{version}"}}, "metadata": extra}
+        body = {"config": own_config_of({"configurable": {"model": f"v{version}"}}), "metadata": extra}
         exchange = api.client.patch(f"/assistants/{made.assistant_id}", json=body)
         made.versions.append(api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH"))
     yield made
@@ -167,7 +218,7 @@ def test_patch_makes_the_next_version_with_the_new_config(api, made):
     """PATCH answers version n+1 with the new config and merged metadata; GET shows the same."""
     created, _ = made.create({"graph_id": "configured", "config": {"configurable": {"model": "old"}},
                               "metadata": {"kept": 1, "changed": "old"}})  # fmt: skip
-    body = {"config": {"configurable": {"model": "new"}}, "metadata": {"changed": "new", "added": True}}
+    body = {"config": own_config_of({"configurable": {"model": "new"}}), "metadata": {"changed": "new", "added": True}}
     exchange = api.client.patch(f"/assistants/{created['assistant_id']}", json=body)
     patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH")
     merged = {**api.tag, "kept": 1, "changed": "new", "added": True}
@@ -205,7 +256,9 @@ def test_latest_switches_back_to_version_1(api, made):
     """POST .../latest {version: 1} makes version 1 current again: GET shows version 1 and its config."""
     created, _ = made.create({"graph_id": "configured", "config": {"configurable": {"model": "v1"}}})
     assistant_id = created["assistant_id"]
-    patched = api.client.patch(f"/assistants/{assistant_id}", json={"config": {"configurable": {"model": "v2"}}})
+    patched = api.client.patch(
+        f"/assistants/{assistant_id}", json={"config": own_config_of({"configurable": {"model": "v2"}})}
+    )
     expect_status(patched, 200, rule="ASSISTANTS-PATCH")
     exchange = api.client.post(f"/assistants/{assistant_id}/latest", json={"version": 1})
     latest = api.contract.validate(exchange, LATEST, status=200, rule="ASSISTANTS-LATEST")
@@ -291,7 +344,10 @@ def corpus(certification, contract):
             {"assistant_id": assistant_id, "graph_id": graph, "name": name, "metadata": {"role": role}}
         )
         made.ids[role] = assistant_id
-    exchange = api.client.patch(f"/assistants/{made.ids['c']}", json={"metadata": {"touched": True}})
+    # The PATCH sends the tag and role again: a server that replaces metadata instead of merging it fails
+    # test_patch_makes_the_next_version_with_the_new_config, not every search of the corpus.
+    touched = {"metadata": {**api.tag, "role": "c", "touched": True}}
+    exchange = api.client.patch(f"/assistants/{made.ids['c']}", json=touched)
     made.rows["c"] = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH")
     yield made
     maker.cleanup()
