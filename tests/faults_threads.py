@@ -202,6 +202,12 @@ def _configs_unique() -> tuple[Callable[[Req], Resp | None], Callable[[Req, Resp
 CONFIGS_UNIQUE = _configs_unique()
 
 
+def _patch_resets_the_rest(body: dict) -> None:
+    """A PATCH of metadata alone also resets graph_id and config to their defaults (Aegra 0.6.0)."""
+    if set(body) == {"metadata"}:
+        body.update(graph_id="agent", config={})
+
+
 def _assistants_404_as_500(req: Req, resp: Resp) -> None:
     if req.path.startswith("/assistants") and resp.status == 404:
         resp.status = 500
@@ -528,6 +534,13 @@ FAULTS: tuple[Fault, ...] = (
         "ASSISTANTS-SAME-CONFIG",
         on_request=CONFIGS_UNIQUE[0],
         on_response=CONFIGS_UNIQUE[1],
+    ),
+    Fault(
+        "assistant-patch-resets-the-rest",
+        "a PATCH of metadata alone resets the assistant's graph_id and config",
+        (AS + "test_patch_of_metadata_alone_keeps_the_rest",),
+        "ASSISTANTS-PATCH",
+        on_request=_body("PATCH", "/assistants/*", _patch_resets_the_rest),
     ),
     Fault(
         "assistant-context-dropped",

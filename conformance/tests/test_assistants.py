@@ -230,6 +230,17 @@ def test_patch_makes_the_next_version_with_the_new_config(api, made):
                  rule="ASSISTANTS-PATCH", exchange=got)  # fmt: skip
 
 
+def test_patch_of_metadata_alone_keeps_the_rest(api, made):
+    """A PATCH that sends only metadata keeps the graph, config, name and description as they were."""
+    kept = {"graph_id": "steps", "config": {"configurable": {"model": "kept"}}, "name": "conformance-kept",
+            "description": "kept"}  # fmt: skip
+    created, _ = made.create(kept)
+    exchange = api.client.patch(f"/assistants/{created['assistant_id']}", json={"metadata": {"more": 1}})
+    patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH")
+    shown = (patched.get("graph_id"), _model(patched), patched.get("name"), patched.get("description"))
+    expect_equal(shown, ("steps", "kept", "conformance-kept", "kept"), rule="ASSISTANTS-PATCH", exchange=exchange)
+
+
 def _versions(api: Api, assistant_id: str, body: dict) -> tuple[list[dict], Exchange]:
     exchange = api.client.post(f"/assistants/{assistant_id}/versions", json=body)
     return api.contract.validate(exchange, VERSIONS, status=200, rule="ASSISTANTS-VERSIONS"), exchange
@@ -346,7 +357,14 @@ def corpus(certification, contract):
         made.ids[role] = assistant_id
     # The PATCH sends the tag and role again: a server that replaces metadata instead of merging it fails
     # test_patch_makes_the_next_version_with_the_new_config, not every search of the corpus.
-    touched = {"metadata": {**api.tag, "role": "c", "touched": True}}
+    # So do its graph and a config of its own: a server that resets what a PATCH does not send fails
+    # test_patch_of_metadata_alone_keeps_the_rest instead (and, reset to a config another assistant has,
+    # would refuse this PATCH depending on what else the server holds).
+    touched = {
+        "graph_id": CORPUS["c"][1],
+        "config": own_config_of(),
+        "metadata": {**api.tag, "role": "c", "touched": True},
+    }
     exchange = api.client.patch(f"/assistants/{made.ids['c']}", json=touched)
     made.rows["c"] = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH")
     yield made
