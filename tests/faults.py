@@ -123,6 +123,14 @@ def _first_poll_error() -> Callable[[Req, Resp], None]:
     return hook
 
 
+def _runs_list_query(change: Callable[[dict], None]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_("GET", "/threads/*/runs"):
+            change(req.query)
+
+    return hook
+
+
 def _drop_last_message(state: dict) -> dict:
     values = state.get("values")
     if isinstance(values, dict) and isinstance(values.get("messages"), list) and values["messages"]:
@@ -444,6 +452,50 @@ FAULTS: tuple[Fault, ...] = (
         (R + "test_new_thread_has_no_runs",),
         "RUNS-LIST",
         on_response=json_response("GET", "/threads/*/runs", lambda runs: runs or [dict(PHANTOM_RUN)]),
+    ),
+    Fault(
+        "runs-list-limit-ignored",
+        "GET /threads/{id}/runs ignores limit",
+        (R + "test_runs_list_limit_and_offset_page_through[limit-2]",),
+        "RUNS-LIST-PAGING",
+        on_request=_runs_list_query(lambda q: q.pop("limit", None)),
+    ),
+    Fault(
+        "runs-list-offset-ignored",
+        "GET /threads/{id}/runs ignores offset",
+        (R + "test_runs_list_limit_and_offset_page_through[limit-3-offset-9]",),
+        "RUNS-LIST-PAGING",
+        on_request=_runs_list_query(lambda q: q.pop("offset", None)),
+    ),
+    Fault(
+        "runs-list-no-default-limit",
+        "GET /threads/{id}/runs without limit answers every run, not 10",
+        (R + "test_runs_list_default_is_the_newest_10",),
+        "RUNS-LIST-PAGING",
+        on_request=_runs_list_query(lambda q: q.setdefault("limit", "100")),
+    ),
+    Fault(
+        "runs-list-oldest-first",
+        "GET /threads/{id}/runs lists the oldest run first",
+        (R + "test_runs_list_default_is_the_newest_10",),
+        "RUNS-LIST-PAGING",
+        on_response=json_response(
+            "GET", "/threads/*/runs", lambda runs: runs[::-1] if isinstance(runs, list) else runs
+        ),
+    ),
+    Fault(
+        "runs-list-status-ignored",
+        "GET /threads/{id}/runs ignores status",
+        (R + "test_runs_list_status_filter_applies[error]",),
+        "RUNS-LIST-STATUS",
+        on_request=_runs_list_query(lambda q: q.pop("status", None)),
+    ),
+    Fault(
+        "runs-list-select-ignored",
+        "GET /threads/{id}/runs ignores select",
+        (R + "test_runs_list_select_returns_exactly_those_fields",),
+        "RUNS-LIST-SELECT",
+        on_request=_runs_list_query(lambda q: q.pop("select", None)),
     ),
     Fault(
         "run-first-poll-error",

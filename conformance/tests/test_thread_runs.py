@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect, expect_equal, expect_ids, expect_status
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import ECHO_PREFIX
 from conformance.tests.flows import RUN_STATUSES, Api, human
@@ -319,3 +319,87 @@ def test_unknown_run_is_404(api):
     exchange = api.client.get(f"/threads/{thread['thread_id']}/runs/{api.new_id()}")
     api.contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}", status=404, rule="RUNS-NOT-FOUND")
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+
+
+# ------------------------------------------------------------------------- the runs list's options
+LIST = "GET /threads/{thread_id}/runs"
+
+
+@dataclass
+class ManyRuns:
+    """Eleven finished runs on one thread, oldest first: one error (the second), ten successes."""
+
+    thread_id: str
+    run_ids: list[str]  # in creation order
+
+    @property
+    def newest_first(self) -> list[str]:
+        return self.run_ids[::-1]
+
+    @property
+    def failed(self) -> str:
+        return self.run_ids[1]
+
+
+@pytest.fixture(scope="module")
+def many_runs(certification, contract) -> ManyRuns:
+    """More runs than the default limit, created one after the other (enqueued: each runs when the one
+    before has finished), so that their order is certain and the status filter has both kinds to tell apart."""
+    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    thread_id = api.create_thread()["thread_id"]
+    run_ids = []
+    for n in range(11):
+        graph = "fail" if n == 1 else "agent"
+        run, _ = api.start_run(thread_id, graph, human(f"run {n}"), schema=False, multitask_strategy="enqueue")
+        run_ids.append(run["run_id"])
+    for run_id in run_ids:
+        api.wait_run(thread_id, run_id, schema=False)
+    return ManyRuns(thread_id, run_ids)
+
+
+def _list_runs(api: Api, many: ManyRuns, rule: str, **params) -> tuple[list[dict], Exchange]:
+    """The list as answered; its schema is checked after the option (_schema), so that a server whose runs
+    lack a field still shows whether it applies the option (the schema has its own failure, then)."""
+    exchange = api.client.get(f"/threads/{many.thread_id}/runs", params=params or None)
+    expect_status(exchange, 200, rule=rule)
+    runs = exchange.json()
+    expect(isinstance(runs, list) and all(isinstance(r, dict) for r in runs), rule, f"{LIST}: not a list of runs",
+           expected="a list of Run objects", actual=exchange.body_excerpt(200), exchange=exchange)  # fmt: skip
+    return runs, exchange
+
+
+def _schema(api: Api, exchange: Exchange, rule: str, select: list[str] | None = None) -> None:
+    api.contract.validate(exchange, LIST, status=200, rule=rule, selected=select)
+
+
+def test_runs_list_default_is_the_newest_10(api, many_runs):
+    """Without limit, GET .../runs answers the 10 newest runs, newest first (default limit 10)."""
+    runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-PAGING")
+    expect_equal([r.get("run_id") for r in runs], many_runs.newest_first[:10], rule="RUNS-LIST-PAGING",
+                 exchange=exchange)  # fmt: skip
+    _schema(api, exchange, "RUNS-LIST-PAGING")
+
+
+@pytest.mark.parametrize("limit,offset", [(2, 0), (3, 9)], ids=["limit-2", "limit-3-offset-9"])
+def test_runs_list_limit_and_offset_page_through(api, many_runs, limit, offset):
+    """limit and offset cut pages from the newest-first list."""
+    runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-PAGING", limit=limit, offset=offset)
+    expect_equal([r.get("run_id") for r in runs], many_runs.newest_first[offset : offset + limit],
+                 rule="RUNS-LIST-PAGING", exchange=exchange)  # fmt: skip
+    _schema(api, exchange, "RUNS-LIST-PAGING")
+
+
+@pytest.mark.parametrize("status", ["error", "success"])
+def test_runs_list_status_filter_applies(api, many_runs, status):
+    """status returns exactly the thread's runs in that status."""
+    runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-STATUS", status=status, limit=100)
+    wanted = [many_runs.failed] if status == "error" else [i for i in many_runs.newest_first if i != many_runs.failed]
+    expect_ids([r.get("run_id") for r in runs], exactly=wanted, rule="RUNS-LIST-STATUS", exchange=exchange)
+    _schema(api, exchange, "RUNS-LIST-STATUS")
+
+
+def test_runs_list_select_returns_exactly_those_fields(api, many_runs):
+    """select=run_id&select=status answers each run with those two fields only."""
+    runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-SELECT", select=["run_id", "status"], limit=3)
+    expect_equal([sorted(r) for r in runs], [["run_id", "status"]] * 3, rule="RUNS-LIST-SELECT", exchange=exchange)
+    _schema(api, exchange, "RUNS-LIST-SELECT", ["run_id", "status"])
