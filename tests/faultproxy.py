@@ -27,7 +27,7 @@ HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length"
 class Req:
     method: str
     path: str
-    query: dict[str, str]
+    query: dict[str, str | list[str]]  # a repeated parameter (select=a&select=b) keeps every value, in a list
     body: Any = None  # parsed JSON, or None
     raw: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)  # the request headers forwarded (FORWARDED_HEADERS)
@@ -39,6 +39,14 @@ class Req:
             return False
         want, got = pattern.strip("/").split("/"), self.path.strip("/").split("/")
         return len(want) == len(got) and all(w == "*" or w == g for w, g in zip(want, got, strict=True))
+
+
+def _query(raw: str) -> dict[str, str | list[str]]:
+    found: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        before = found.get(name)
+        found[name] = value if before is None else [*([before] if isinstance(before, str) else before), value]
+    return found
 
 
 @dataclass
@@ -120,7 +128,7 @@ class FaultProxy:
     # ---------------------------------------------------------------------------------- forwarding
     def forward(self, req: Req) -> Resp:
         body = json.dumps(req.body).encode() if req.body is not None else req.raw or None
-        url = req.path + ("?" + urlencode(req.query) if req.query else "")
+        url = req.path + ("?" + urlencode(req.query, doseq=True) if req.query else "")
         headers = {"content-type": "application/json"} if body else {}
         headers.update(req.headers)
         request = self.http.build_request(req.method, url, content=body, headers=headers)
@@ -194,7 +202,7 @@ class FaultProxy:
                 except ValueError:
                     body = None
                 forwarded = {h: self.headers[h] for h in FORWARDED_HEADERS if self.headers.get(h) is not None}
-                req = Req(self.command, parts.path, dict(parse_qsl(parts.query)), body, raw, forwarded, proxy.url)
+                req = Req(self.command, parts.path, _query(parts.query), body, raw, forwarded, proxy.url)
                 try:
                     resp = proxy.handle(req)
                 except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection

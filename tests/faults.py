@@ -231,6 +231,13 @@ FAULTS: tuple[Fault, ...] = (
     ),
     # --- search: ids, metadata, values -----------------------------------------------------------
     Fault(
+        "search-extract-ignored",
+        "the extract field is accepted and ignored (no extracted values, a bad path answers 200)",
+        (S + "test_extract_returns_each_alias_with_its_value", S + "test_invalid_search_is_422[extract-bad-path]"),
+        "SEARCH-EXTRACT",
+        on_request=drop("extract"),
+    ),
+    Fault(
         "search-ids-ignored",
         "the ids filter is ignored",
         (S + "test_ids_filter_returns_exactly_those_threads", S + "test_ids_filter_with_an_unknown_id_returns_nothing"),

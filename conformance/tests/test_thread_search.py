@@ -110,6 +110,26 @@ def test_values_filter_returns_the_thread_with_that_state(api, prepared):
     )
 
 
+def test_extract_returns_each_alias_with_its_value(api, prepared):
+    """extract: each thread found carries ``extracted``, every alias with the value at its path."""
+    thread_id = prepared.ids["done"]
+    body = {
+        "metadata": {**prepared.tag, "role": "done"},
+        "extract": {"answer": "values.answer", "role": "metadata.role"},
+    }
+    found, exchange = api.search(body, rule="SEARCH-EXTRACT")
+    wanted = {thread_id: {"answer": prepared.marker, "role": "done"}}
+    got = {t.get("thread_id"): t.get("extracted") for t in found if t.get("thread_id") == thread_id}
+    expect(
+        got == wanted,
+        "SEARCH-EXTRACT",
+        "POST /threads/search: extract not applied",
+        expected=wanted,
+        actual=got,
+        exchange=exchange,
+    )
+
+
 @pytest.mark.parametrize("limit", [1, 5])
 def test_limit_caps_the_results(api, corpus, limit):
     """limit: at most that many threads."""
@@ -243,6 +263,7 @@ INVALID = {
     "unknown-sort-order": {"sort_order": "sideways"},
     "unknown-select-field": {"select": ["colour"]},
     "limit-not-integer": {"limit": "ten"},
+    "extract-bad-path": {"extract": {"x": "nowhere.x"}},
 }
 
 
