@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.faultkit import HANG, Fault, json_response, set_key
-from tests.faultproxy import Req, Resp
+from tests.faultproxy import Req, Resp, ResponseHook
 
 W = "test_runs_wait.py::"
 SM = "test_runs_stream.py::"
@@ -188,10 +188,15 @@ def _missing_thread_created(req: Req) -> None:
         req.body["if_not_exists"] = "create"
 
 
-def _bad_body_accepted(req: Req, resp: Resp) -> None:
-    if req.is_("POST", "/threads/*/runs") and resp.status == 422:
-        resp.status = 200
-        resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
+def _bad_body_accepted_on(*paths: str) -> ResponseHook:
+    """A body the server refused (422) on one of ``paths`` is answered as if a run had been created."""
+
+    def hook(req: Req, resp: Resp) -> None:
+        if any(req.is_("POST", p) for p in paths) and resp.status == 422:
+            resp.status = 200
+            resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
+
+    return hook
 
 
 def _resume_value_lost(req: Req) -> None:
@@ -291,12 +296,6 @@ def _messages_emptied(n: str, d: Any) -> list:
 
 
 STATELESS_CREATION = ("/runs", "/runs/wait", "/runs/stream", "/runs/batch")
-
-
-def _bad_stateless_body_accepted(req: Req, resp: Resp) -> None:
-    if any(req.is_("POST", p) for p in STATELESS_CREATION) and resp.status == 422:
-        resp.status = 200
-        resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
 
 
 def _error_as(new: str) -> Callable[[Any], Any]:
@@ -590,7 +589,7 @@ FAULTS: tuple[Fault, ...] = (
         "run bodies the document rejects are accepted",
         (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
         "RUNS-BAD-BODY",
-        on_response=_bad_body_accepted,
+        on_response=_bad_body_accepted_on("/threads/*/runs"),
     ),
     Fault(
         "cancel-rewrites-finished",
@@ -742,7 +741,7 @@ FAULTS: tuple[Fault, ...] = (
             SL + "test_bad_stateless_body_is_422[wait-stream-mode]",
         ),
         "RUNS-BAD-BODY",
-        on_response=_bad_stateless_body_accepted,
+        on_response=_bad_body_accepted_on(*STATELESS_CREATION),
     ),
     # --- webhooks -------------------------------------------------------------------------------------
     Fault(

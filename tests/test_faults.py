@@ -27,7 +27,7 @@ def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
     assert run.returncode == 1, (
         f"the suite did not fail on fault {fault.name} (exit {run.returncode}):\n{run.output[-3000:]}"
     )
-    rules = set()
+    rules, details = set(), []
     for catcher in fault.catches:
         test = run.find(catcher)
         assert test is not None, f"{catcher} did not run on fault {fault.name}"
@@ -36,7 +36,9 @@ def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
         assert detail.get("rule"), f"{catcher} failed without naming a rule: {detail}"
         assert detail.get("reproduce", "").startswith("curl "), f"{catcher}: no curl reproduction: {detail}"
         rules.add(detail["rule"])
-    assert fault.rule in rules, f"fault {fault.name}: expected a failure of rule {fault.rule}, got {sorted(rules)}"
+        details.append(f"{catcher}: {detail['rule']}: {detail.get('message')}\n  {detail['reproduce']}")
+    shown = "\n".join(details)  # what the suite said, so a surprise shows its cause in CI's log
+    assert fault.rule in rules, f"fault {fault.name}: expected a failure of rule {fault.rule}, got:\n{shown}"
 
 
 def _scenarios() -> set[str]:

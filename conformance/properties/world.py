@@ -35,10 +35,18 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 GRAPH = "agent"  # a fixture graph that finishes at once (conformance/graphs)
 
 
-def own_config() -> dict:
-    """A config no other assistant has: a server that refuses two assistants of one graph with one config
-    (Aegra 0.6.0) must not turn the world's or a canonical request's assistant into a 409."""
-    return {"tags": [f"conformance-assistant-{uuid.uuid4().hex}"]}
+def own_config(config: dict | None = None) -> dict:
+    """``config`` plus a tag of its own, so no two assistants of the suite share a config (a tag, not a
+    configurable key: a server may refuse configurable beside context, and graphs see configurable).
+
+    Some servers refuse an assistant whose graph and config another one has (Aegra 0.6.0: a unique index).
+    That is a deviation of its own, proven by test_assistants_of_one_graph_may_share_a_config; every other
+    scenario, the world's assistant and each canonical request give each assistant, and each PATCHed
+    config, a config of its own so that deviation cannot stand in for what they test, nor make their
+    outcome depend on what else the server holds."""
+    config = dict(config or {})
+    config["tags"] = [*(config.get("tags") or []), f"conformance-assistant-{uuid.uuid4().hex}"]
+    return config
 
 
 NEVER_SOON = "0 0 1 1 *"  # cron schedule: 1 January, so a cron made here never fires during a session

@@ -14,6 +14,7 @@ import pytest
 from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import GRAPHS, INTERRUPT_INNER_NODE, INTERRUPT_OUTER_NODE
+from conformance.properties.world import own_config
 from conformance.tests.flows import Api, human
 
 pytestmark = pytest.mark.area("assistants")
@@ -36,12 +37,12 @@ class Made:
         self.ids: list[str] = []
 
     def create(
-        self, body: dict[str, Any], rule: str = "ASSISTANTS-CREATE", own_config: bool = True
+        self, body: dict[str, Any], rule: str = "ASSISTANTS-CREATE", unique_config: bool = True
     ) -> tuple[dict, Exchange]:
-        """Create a tagged assistant; ``own_config`` gives it a config no other assistant has (own_config_of)."""
+        """Create a tagged assistant; ``unique_config`` gives it a config no other assistant has (own_config)."""
         body = {**body, "metadata": {**self.api.tag, **body.get("metadata", {})}}
-        if own_config:
-            body["config"] = own_config_of(body.get("config"))
+        if unique_config:
+            body["config"] = own_config(body.get("config"))
         exchange = self.api.client.post("/assistants", json=body)
         assistant = self.api.contract.validate(exchange, CREATE, status=200, rule=rule)
         if isinstance(assistant, dict) and assistant.get("assistant_id"):
@@ -52,19 +53,6 @@ class Made:
         for assistant_id in self.ids:
             with contextlib.suppress(Exception):
                 self.api.client.http.delete(f"/assistants/{assistant_id}")
-
-
-def own_config_of(config: dict | None = None) -> dict:
-    """``config`` plus a tag of its own, so no two assistants of the suite share a config (a tag, not a
-    configurable key: a server may refuse configurable beside context, and graphs see configurable).
-
-    Some servers refuse an assistant whose graph and config another one has (Aegra 0.6.0: a unique index).
-    That is a deviation of its own, proven by test_assistants_of_one_graph_may_share_a_config; every other
-    scenario gives each assistant, and each PATCHed config, a config of its own so that deviation cannot
-    stand in for what they test, nor make their outcome depend on what else the server holds."""
-    config = dict(config or {})
-    config["tags"] = [*(config.get("tags") or []), f"conformance-assistant-{uuid.uuid4().hex}"]
-    return config
 
 
 @pytest.fixture
@@ -139,9 +127,9 @@ def test_assistants_of_one_graph_may_share_a_config(api, made):
     a create without an existing assistant_id makes a new assistant whatever the others hold."""
     config = _shared_config()
     twin = {"graph_id": "agent", "config": config}
-    first, _ = made.create({**twin, "name": "conformance-twin-1"}, own_config=False)
+    first, _ = made.create({**twin, "name": "conformance-twin-1"}, unique_config=False)
     second, exchange = made.create({**twin, "name": "conformance-twin-2"}, rule="ASSISTANTS-SAME-CONFIG",
-                                   own_config=False)  # fmt: skip
+                                   unique_config=False)  # fmt: skip
     expect(second.get("assistant_id") != first.get("assistant_id"), "ASSISTANTS-SAME-CONFIG",
            "the second assistant with the same config is the first one", expected="a new assistant_id",
            actual=second.get("assistant_id"), exchange=exchange)  # fmt: skip
@@ -154,7 +142,7 @@ def test_assistants_of_one_graph_may_share_a_config(api, made):
 def test_patch_to_a_config_another_assistant_has_succeeds(api, made):
     """PATCH to the config another assistant of the graph already has makes the next version, as any PATCH."""
     config = _shared_config()
-    made.create({"graph_id": "agent", "config": config, "name": "conformance-holder"}, own_config=False)
+    made.create({"graph_id": "agent", "config": config, "name": "conformance-holder"}, unique_config=False)
     other, _ = made.create({"graph_id": "agent", "name": "conformance-mover"})
     exchange = api.client.patch(f"/assistants/{other['assistant_id']}", json={"config": config})
     patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-SAME-CONFIG")
@@ -203,7 +191,7 @@ def versioned(certification, contract):
     first, _ = maker.create({"graph_id": "configured", "config": {"configurable": {"model": "v1"}}})
     made = Versioned(first["assistant_id"], [first])
     for version, extra in ((2, {"stage": "two"}), (3, {"odd": True})):
-        body = {"config": own_config_of({"configurable": {"model": f"v{version}"}}), "metadata": extra}
+        body = {"config": own_config({"configurable": {"model": f"v{version}"}}), "metadata": extra}
         exchange = api.client.patch(f"/assistants/{made.assistant_id}", json=body)
         made.versions.append(api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH"))
     yield made
@@ -218,7 +206,7 @@ def test_patch_makes_the_next_version_with_the_new_config(api, made):
     """PATCH answers version n+1 with the new config and merged metadata; GET shows the same."""
     created, _ = made.create({"graph_id": "configured", "config": {"configurable": {"model": "old"}},
                               "metadata": {"kept": 1, "changed": "old"}})  # fmt: skip
-    body = {"config": own_config_of({"configurable": {"model": "new"}}), "metadata": {"changed": "new", "added": True}}
+    body = {"config": own_config({"configurable": {"model": "new"}}), "metadata": {"changed": "new", "added": True}}
     exchange = api.client.patch(f"/assistants/{created['assistant_id']}", json=body)
     patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-PATCH")
     merged = {**api.tag, "kept": 1, "changed": "new", "added": True}
@@ -268,7 +256,7 @@ def test_latest_switches_back_to_version_1(api, made):
     created, _ = made.create({"graph_id": "configured", "config": {"configurable": {"model": "v1"}}})
     assistant_id = created["assistant_id"]
     patched = api.client.patch(
-        f"/assistants/{assistant_id}", json={"config": own_config_of({"configurable": {"model": "v2"}})}
+        f"/assistants/{assistant_id}", json={"config": own_config({"configurable": {"model": "v2"}})}
     )
     expect_status(patched, 200, rule="ASSISTANTS-PATCH")
     exchange = api.client.post(f"/assistants/{assistant_id}/latest", json={"version": 1})
@@ -362,7 +350,7 @@ def corpus(certification, contract):
     # would refuse this PATCH depending on what else the server holds).
     touched = {
         "graph_id": CORPUS["c"][1],
-        "config": own_config_of(),
+        "config": own_config(),
         "metadata": {**api.tag, "role": "c", "touched": True},
     }
     exchange = api.client.patch(f"/assistants/{made.ids['c']}", json=touched)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect, expect_ids
 from conformance.contract.client import ApiClient
 from conformance.tests.flows import Api
 
@@ -118,12 +118,15 @@ def test_extract_returns_each_alias_with_its_value(api, prepared):
         "extract": {"answer": "values.answer", "role": "metadata.role"},
     }
     found, exchange = api.search(body, rule="SEARCH-EXTRACT")
-    wanted = {thread_id: {"answer": prepared.marker, "role": "done"}}
-    got = {t.get("thread_id"): t.get("extracted") for t in found if t.get("thread_id") == thread_id}
+    message = "POST /threads/search: the metadata filter beside extract did not find exactly the done thread"
+    expect_ids([t.get("thread_id") for t in found], exactly=[thread_id], rule="SEARCH-METADATA", message=message,
+               exchange=exchange)  # fmt: skip
+    wanted = {"answer": prepared.marker, "role": "done"}
+    got = found[0].get("extracted")
     expect(
         got == wanted,
         "SEARCH-EXTRACT",
-        "POST /threads/search: extract not applied",
+        "POST /threads/search: the thread found does not carry each alias with the value at its path",
         expected=wanted,
         actual=got,
         exchange=exchange,
