@@ -95,6 +95,14 @@ def _contains(whole: Any, part: Any) -> bool:
     return whole == part
 
 
+class _Listener(ThreadingHTTPServer):
+    """The proxy's listener: daemon threads, and a backlog deep enough for a scenario's burst of
+    concurrent requests (the default of 5 refuses connections on a loaded machine)."""
+
+    daemon_threads = True
+    request_queue_size = 64
+
+
 class FaultProxy:
     def __init__(
         self,
@@ -107,9 +115,10 @@ class FaultProxy:
         self.on_request = on_request
         self.on_response = on_response
         self.correct_reference = correct_reference
-        self.http = httpx.Client(base_url=self.upstream, timeout=60)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        # Idle upstream connections are dropped after 1 s, well before uvicorn's 5 s keep-alive
+        # timeout: reusing a connection the server is closing would turn into a false 502.
+        self.http = httpx.Client(base_url=self.upstream, timeout=60, limits=httpx.Limits(keepalive_expiry=1.0))
+        self.server = _Listener(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -177,7 +177,13 @@ def make_http(
         name, value = header.split(":", 1)
         sent[name.strip()] = value.strip()
         secret_names.append(name.strip())
+    # Idle connections are dropped after 2 s, before the 5 s keep-alive timeout of common servers
+    # (uvicorn, Node): reusing one the server is closing would be a false HTTP-TRANSPORT failure.
     http = httpx.Client(
-        base_url=base_url.rstrip("/"), headers=sent, timeout=httpx.Timeout(timeout), follow_redirects=False
+        base_url=base_url.rstrip("/"),
+        headers=sent,
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(keepalive_expiry=2.0),
+        follow_redirects=False,
     )
     return http, tuple(secret_names)
