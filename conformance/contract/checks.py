@@ -1,9 +1,12 @@
 """The checks tests make: ``expect`` for any condition, and one-line forms for the common shapes.
 
 Every check names a rule of spec/rules.yaml (an unknown id is a bug in the suite even when the check
-passes) and, when it fails, raises a ConformanceFailure with the rule's sentence, what was expected, what
-came back and the exchange, rendered as a curl line. The one-line forms say the same as the ``expect``
-call they stand for, so a scenario reads like the guide it follows:
+passes) and, when it fails, makes a ConformanceFailure with the rule's sentence, what was expected, what
+came back and the exchange, rendered as a curl line. A failed check is a *finding*: it is recorded and
+the test goes on (conformance/contract/findings.py), so one deviation never hides the next. Where the
+next step needs what just failed, the check says ``stop=True`` and the test ends there, its remaining
+checks *not reached*. Every check returns whether it held. The one-line forms say the same as the
+``expect`` call they stand for, so a scenario reads like the guide it follows:
 
     expect_status(created, 200, rule="RUNS-CREATE")
     expect_equal(run["status"], "success", rule="RUNS-GET", exchange=got)
@@ -18,6 +21,7 @@ from typing import Any
 
 from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure
+from conformance.contract.findings import record
 from conformance.contract.rules import rule_text
 
 
@@ -29,45 +33,67 @@ def expect(
     expected: Any = None,
     actual: Any = None,
     exchange: Exchange | None = None,
-) -> None:
-    """Fail with a ConformanceFailure naming ``rule`` unless ``condition`` holds."""
+    stop: bool = False,
+) -> bool:
+    """A finding naming ``rule`` unless ``condition`` holds; ``stop``: the test cannot go on without it."""
     text = rule_text(rule)  # an unknown rule id is a bug in the suite even when the check passes
-    if not condition:
-        raise ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange, rule_text=text)
+    if condition:
+        return True
+    record(
+        ConformanceFailure(rule, message, expected=expected, actual=actual, exchange=exchange, rule_text=text),
+        stop=stop,
+    )
+    return False
 
 
-def expect_status(exchange: Exchange, status: int | Iterable[int], *, rule: str, message: str | None = None) -> None:
+def expect_status(
+    exchange: Exchange, status: int | Iterable[int], *, rule: str, message: str | None = None, stop: bool = False
+) -> bool:
     """The answer has ``status`` (or one of several)."""
     wanted = (status,) if isinstance(status, int) else tuple(status)
     shown = wanted[0] if len(wanted) == 1 else list(wanted)
-    expect(
+    return expect(
         exchange.status in wanted,
         rule,
         message or f"{exchange.method} {exchange.path}: answered {exchange.status}, not {shown}",
         expected=shown,
         actual=exchange.status,
         exchange=exchange,
+        stop=stop,
     )
 
 
 def expect_equal(
-    actual: Any, expected: Any, *, rule: str, message: str | None = None, exchange: Exchange | None = None
-) -> None:
+    actual: Any,
+    expected: Any,
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
     """``actual == expected``."""
     where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
-    expect(
+    return expect(
         actual == expected,
         rule,
         message or f"{where}got {actual!r}, not {expected!r}",
         expected=expected,
         actual=actual,
         exchange=exchange,
+        stop=stop,
     )
 
 
 def expect_contains(
-    container: Any, wanted: Any, *, rule: str, message: str | None = None, exchange: Exchange | None = None
-) -> None:
+    container: Any,
+    wanted: Any,
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
     """A mapping holds every key of ``wanted`` with its value, or a collection holds the item ``wanted``."""
     where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
     if isinstance(wanted, Mapping):
@@ -76,7 +102,7 @@ def expect_contains(
     else:
         holds = isinstance(container, Iterable) and not isinstance(container, str | bytes) and wanted in container
         default = f"{where}{wanted!r} is missing"
-    expect(holds, rule, message or default, expected=wanted, actual=container, exchange=exchange)
+    return expect(holds, rule, message or default, expected=wanted, actual=container, exchange=exchange, stop=stop)
 
 
 def expect_ids(
@@ -86,10 +112,11 @@ def expect_ids(
     rule: str,
     message: str | None = None,
     exchange: Exchange | None = None,
-) -> None:
+    stop: bool = False,
+) -> bool:
     """The ids found are exactly ``exactly``: none missing, none extra (order ignored; see expect_equal)."""
     got, want = sorted(set(found)), sorted(set(exactly))
     where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
     missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
     default = f"{where}not exactly the expected ids ({len(missing)} missing, {len(extra)} unexpected)"
-    expect(got == want, rule, message or default, expected=want, actual=got, exchange=exchange)
+    return expect(got == want, rule, message or default, expected=want, actual=got, exchange=exchange, stop=stop)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure
+from conformance.contract.findings import record
 from conformance.contract.yamlio import SAFE_LOADER
 from conformance.paths import spec_dir
 
 SPEC_URI = "urn:conformance:openapi"
 ERRATA_KINDS = ("spec-bug", "reference-bug")
+MAX_SCHEMA_FINDINGS = 8  # places of one body reported as findings of their own; more is one deviation's noise
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -222,14 +225,21 @@ class Contract:
             return None
         media = exchange.content_type.split(";", 1)[0].strip().lower()
         if media not in content:
-            raise ConformanceFailure(
-                "CONTRACT-CONTENT-TYPE",
-                f"{operation}: content type {media or '(none)'!r} is not documented for status {exchange.status}",
-                expected=" or ".join(content),
-                actual=media or "(none)",
-                exchange=exchange,
-                rule_text=_rule_text("CONTRACT-CONTENT-TYPE"),
+            # A finding of its own; the body is still judged as the documented type when it is one.
+            record(
+                ConformanceFailure(
+                    "CONTRACT-CONTENT-TYPE",
+                    f"{operation}: content type {media or '(none)'!r} is not documented for status {exchange.status}",
+                    expected=" or ".join(content),
+                    actual=media or "(none)",
+                    exchange=exchange,
+                    rule_text=_rule_text("CONTRACT-CONTENT-TYPE"),
+                )
             )
+            documented_json = [m for m in content if "json" in m]
+            if not documented_json or not _parses(exchange.text):
+                return exchange.text  # not the documented JSON either: the one finding says it
+            media = documented_json[0]
         if "json" not in media:
             return exchange.text
         body = exchange.json()
@@ -248,17 +258,31 @@ class Contract:
         self, body: Any, pointer: str, what: str, exchange: Exchange | None, selected: list[str] | None = None
     ) -> None:
         errors = [e for e in self._validator(pointer).iter_errors(body) if not _unselected(e, selected)]
-        if not errors:
-            return
-        error = best_match(errors)
-        raise ConformanceFailure(
-            "CONTRACT-SCHEMA",
-            f"{what}: body does not match the schema at {_where(error)} ({len(errors)} error(s))",
-            expected=f"{error.validator} {_short_schema(error)}",
-            actual=error.message,
-            exchange=exchange,
-            rule_text=_rule_text("CONTRACT-SCHEMA"),
-        )
+        # One finding per place in the body that breaks the schema: a known error at one field must not
+        # hide a new one at another. The behaviour checks still run on the fields that are there.
+        by_place: dict[str, list[ValidationError]] = {}
+        for error in errors:
+            by_place.setdefault(_where(error), []).append(error)
+        for place, found in sorted(by_place.items())[:MAX_SCHEMA_FINDINGS]:
+            error = best_match(found)
+            failure = ConformanceFailure(
+                "CONTRACT-SCHEMA",
+                f"{what}: body does not match the schema at {place} ({error.validator})",
+                expected=f"{error.validator} {_short_schema(error)}",
+                actual=error.message,
+                exchange=exchange,
+                rule_text=_rule_text("CONTRACT-SCHEMA"),
+            )
+            # The response's schema and a component it uses (ErrorResponse) may both be checked on one
+            # body: the same place of the same answer is one finding.
+            failure.identity = (
+                "CONTRACT-SCHEMA",
+                id(exchange) if exchange is not None else id(body),
+                place,
+                str(error.validator),
+                error.message,
+            )
+            record(failure)
 
 
 def _unselected(error: ValidationError, selected: list[str] | None) -> bool:
@@ -269,8 +293,17 @@ def _unselected(error: ValidationError, selected: list[str] | None) -> bool:
     return bool(missing) and not missing & set(selected)
 
 
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _where(error: ValidationError) -> str:
-    return "$" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path)
+    """The JSON path of an error, items of a list as ``[*]``: the same field of every item is one place."""
+    return "$" + "".join(f"[{p!r}]" if isinstance(p, str) else "[*]" for p in error.absolute_path)
 
 
 def _short_schema(error: ValidationError) -> str:

@@ -61,7 +61,7 @@ class ConformanceFailure(AssertionError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [f"{self.rule}  {self.message}"]
+        lines = [f"{self.rule}  {self.message}{self._listing()}"]
         if self.rule_text:
             lines.append(f"  rule:     {self.rule_text}")
         if self.expected is not None:
@@ -75,6 +75,14 @@ class ConformanceFailure(AssertionError):
                 lines.append(f"  response: {body}")
             lines.append(f"  reproduce: {self.exchange.curl()}")
         return "\n".join(lines)
+
+    def _listing(self) -> str:
+        """Whether the expected failures name this finding (set when they were matched), as a suffix."""
+        if getattr(self, "listed_reason", None):
+            return "  [listed]"
+        if getattr(self, "unlisted_because", None):
+            return f"  [new: not the listed expected failure: {self.unlisted_because}]"
+        return ""
 
     @property
     def status(self) -> int | None:
@@ -90,7 +98,10 @@ class ConformanceFailure(AssertionError):
             "expected": _short(self.expected) if self.expected is not None else None,
             "actual": _short(self.actual) if self.actual is not None else None,
             "exchange": self.exchange.summary() if self.exchange else None,
+            "method": getattr(self.exchange, "method", None),
+            "path": getattr(self.exchange, "path", None),
             "reproduce": self.exchange.curl() if self.exchange else None,
+            **({"listed": True} if getattr(self, "listed_reason", None) else {}),
         }
 
 

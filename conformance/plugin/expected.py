@@ -74,6 +74,32 @@ class ExpectedFailure:
         return self.test.split("::", 1)[0]
 
 
+@dataclass
+class Judged:
+    """Findings of one test against its entries: which are new, which entries were not seen."""
+
+    new: list[ConformanceFailure]  # findings no entry names: new deviations, they fail the gate
+    unseen: list[ExpectedFailure]  # entries none of whose findings occurred
+
+
+def judge(entries: list[ExpectedFailure], failures: list[ConformanceFailure]) -> Judged:
+    """Match each finding with the entry that names it (rule and evidence); mark the matched ones ``listed``.
+
+    An entry tolerates exactly the finding it names: any other finding of the same test is new.
+    """
+    new, seen = [], set()
+    for failure in failures:
+        entry = next((e for e in entries if e.identifies(failure) is None), None)
+        if entry is None:
+            closest = min((e.identifies(failure) or "" for e in entries), key=len, default="")
+            failure.unlisted_because = closest or "no entry lists this test"
+            new.append(failure)
+        else:
+            failure.listed_reason = entry.reason
+            seen.add(id(entry))
+    return Judged(new=new, unseen=[e for e in entries if id(e) not in seen])
+
+
 class PlanError(ValueError):
     """The profile, the unsupported areas or the expected-failures file cannot be used."""
 
@@ -253,16 +279,18 @@ def plan(
             item.add_marker(pytest.mark.skip(reason=f"unsupported: {lacking}"))
             result.unsupported_listed.extend(e.test for e in loaded.entries if e.matches(item.nodeid))
             continue
-        for entry in loaded.entries:
-            if entry.matches(item.nodeid):
-                item.add_marker(pytest.mark.expected_failure(reason=entry.reason, rule=entry.rule, entry=entry))
-                item.add_marker(
-                    pytest.mark.xfail(
-                        reason=f"expected failure: {entry.reason}",
-                        strict=entry.strict,
-                        raises=ConformanceFailure,
-                    )
+        listed = [entry for entry in loaded.entries if entry.matches(item.nodeid)]
+        if listed:
+            reason = "; ".join(dict.fromkeys(entry.reason for entry in listed))
+            rules = ", ".join(dict.fromkeys(entry.rule for entry in listed if entry.rule))
+            item.add_marker(pytest.mark.expected_failure(reason=reason, rule=rules or None, entries=listed))
+            item.add_marker(
+                pytest.mark.xfail(
+                    reason=f"expected failure: {reason}",
+                    strict=any(entry.strict for entry in listed),
+                    raises=ConformanceFailure,
                 )
+            )
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -17,6 +17,7 @@ import pytest
 
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
+from conformance.contract.findings import Findings, collecting, conclude, each
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected, parallel, throttle
 from conformance.plugin import release as releases
@@ -33,6 +34,7 @@ HARNESS_EXIT_CODE = 6
 CONTROLLER = "conformance-xdist-controller"
 SESSION = pytest.StashKey[CertificationSession]()
 RESULTS = pytest.StashKey[Results]()
+FINDINGS = pytest.StashKey[Findings]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -205,21 +207,55 @@ def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    """Failed checks in the test's fixtures are findings of the test (conformance/contract/findings.py)."""
+    if not _is_conformance(item):
+        return (yield)
+    found = item.stash.setdefault(FINDINGS, Findings())
+    with collecting(found):
+        try:
+            return (yield)
+        except BaseException as error:
+            raise conclude(found, error) from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Every failed check is recorded and the test goes on; at its end all its findings are raised together."""
+    if not _is_conformance(item):
+        return (yield)
+    found = item.stash.setdefault(FINDINGS, Findings())
+    with collecting(found):
+        try:
+            result = yield
+        except BaseException as error:
+            raise conclude(found, error) from None
+    outcome = conclude(found, None)
+    if outcome is not None:
+        raise outcome
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     rep = yield
     excinfo = call.excinfo
     failure = excinfo.value if excinfo is not None and isinstance(excinfo.value, ConformanceFailure) else None
     marker = item.get_closest_marker("expected_failure")
-    entry = marker.kwargs.get("entry") if marker is not None else None
+    entries = marker.kwargs.get("entries") if marker is not None else None
     if failure is not None and _absent_on_the_release(item, rep, failure):
         failure = None
-    if failure is not None and entry is not None and getattr(rep, "wasxfail", None) is not None:
-        differs = entry.identifies(failure)
-        if differs:
-            # Listed for one failure, failing with another: that is a new failure, not the known one.
+    if failure is not None and entries and getattr(rep, "wasxfail", None) is not None:
+        judged = expected.judge(entries, each(failure))
+        stopped = getattr(failure, "stopped", None)
+        if judged.new:
+            # Listed for some findings, showing another: that one is new, whatever else is listed.
             del rep.wasxfail
             rep.outcome = "failed"
-            failure.message += f" [not the listed expected failure: {differs}]"
+        elif not stopped and any(e.strict for e in judged.unseen):
+            # Every finding is listed, but a listed one no longer shows although the test ran to its end.
+            rep.outcome = "failed"
+            rep.conformance_unseen = [f"{e.rule}: {e.message or e.status}" for e in judged.unseen if e.strict]
     if failure is not None and rep.outcome == "failed":
         rep.longrepr = item.config.stash[RESULTS].scrub(f"{failure.render()}\n  test: {item.nodeid}")
     if _is_conformance(item):

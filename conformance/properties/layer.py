@@ -37,6 +37,7 @@ import httpx
 from conformance.contract.client import SECRET_PLACEHOLDER, Exchange
 from conformance.contract.document import Contract
 from conformance.contract.failures import ConformanceFailure
+from conformance.contract.findings import ConformanceFailures, explained_by
 from conformance.contract.rules import rule_text
 from conformance.plugin.settings import SettingsError
 from conformance.properties import canonical
@@ -377,7 +378,13 @@ def evaluate(case: Any, sent: Sent, contract: Contract, label: str) -> list[Find
         if finding is not None:
             finding.case = how
             findings.append(finding)
-    return findings
+    return without_consequences(findings)
+
+
+def without_consequences(findings: list[Finding]) -> list[Finding]:
+    """The findings of one answer, less those another finding of the same answer explains."""
+    explained = explained_by({f.rule for f in findings if f.conformance})
+    return [f for f in findings if not (f.conformance and f.rule in explained)]
 
 
 def _failures(case: Any, response: Any) -> list[tuple[str, Any]]:
@@ -550,20 +557,33 @@ class OperationRun:
         return sorted(r for r, kept in self.findings.items() if not kept[0].conformance)
 
     def failure(self) -> ConformanceFailure | None:
+        """Every conformance rule the operation's cases broke, each a finding of its own (in RULE_ORDER),
+        so a listed deviation of one rule never hides another rule's. The first case of each rule is its
+        evidence; how that case came about is shown beside what was seen, not in the message, so the
+        message identifies the deviation and not the generated data."""
         rules = self.conformance_rules()
+        unavailable = self.findings.get(canonical.RULE)
+        if unavailable and all(
+            f.exchange.status == unavailable[0].exchange.status for f in self.findings.get("CONTRACT-STATUS", [])
+        ):
+            # The operation is not served (a redirect, a 404): its generated requests' same status is that.
+            rules = [r for r in rules if r != "CONTRACT-STATUS"]
         if not rules:
             return None
-        first = self.findings[rules[0]][0]
-        tally = ", ".join(f"{r} in {self.counts[r]}" for r in rules)
-        message = f"{first.message} ({first.case}); {tally} of {self.cases} generated request(s) broke the contract"
-        return ConformanceFailure(
-            rules[0],
-            message,
-            expected=first.expected,
-            actual=first.actual,
-            exchange=first.exchange,
-            rule_text=rule_text(rules[0]),
-        )
+        findings = []
+        for rule in rules:
+            first = self.findings[rule][0]
+            findings.append(
+                ConformanceFailure(
+                    rule,
+                    f"{first.message}; {rule} in {self.counts[rule]} of {self.cases} generated request(s)",
+                    expected=first.expected,
+                    actual=f"{first.actual} (case: {first.case})" if first.case else first.actual,
+                    exchange=first.exchange,
+                    rule_text=rule_text(rule),
+                )
+            )
+        return ConformanceFailures(findings)
 
     def advisory_headline(self) -> str | None:
         rules = self.advisory_rules()

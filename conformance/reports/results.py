@@ -272,12 +272,16 @@ def report_record(
         return None
     area_marker = item.get_closest_marker("area")
     marker = item.get_closest_marker("expected_failure")
-    entry = marker.kwargs.get("entry") if marker is not None else None
-    if outcome == "stale" and rep.passed and entry is not None and not entry.strict:
-        outcome = "passed"  # a non-strict entry: the known bug did not show this time
+    entries = marker.kwargs.get("entries") if marker is not None else None
+    if outcome == "stale" and rep.passed and entries and not any(e.strict for e in entries):
+        outcome = "passed"  # non-strict entries: the known bug did not show this time
     detail = None
     if failure is not None:
         detail = failure.as_dict()
+        unseen = getattr(rep, "conformance_unseen", None)
+        if outcome == "stale" and unseen:
+            detail["unseen"] = unseen
+            detail["message"] = f"listed finding(s) no longer seen: {'; '.join(unseen)}: remove them from the list"
     elif outcome in ("harness error", "unsupported", "expected failure", "stale"):
         detail = {"message": _longrepr_line(rep)}
         if outcome == "stale":

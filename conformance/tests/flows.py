@@ -54,6 +54,7 @@ class Api:
             expected="a thread_id",
             actual=thread.get("thread_id"),
             exchange=exchange,
+            stop=True,
         )
         if thread_id:
             expect(
@@ -105,6 +106,7 @@ class Api:
                     expected=status,
                     actual=" -> ".join(map(str, seen)),
                     exchange=exchange,
+                    stop=True,
                 )
             time.sleep(POLL_INTERVAL)
 
@@ -122,6 +124,7 @@ class Api:
             expected=200,
             actual=exchange.status,
             exchange=exchange,
+            stop=True,
         )
         run = exchange.json()
         expect(
@@ -131,6 +134,7 @@ class Api:
             expected="a Run",
             actual=run,
             exchange=exchange,
+            stop=True,
         )
         return run
 
@@ -179,6 +183,7 @@ class Api:
                     expected="a final status (success, error, timeout, interrupted)",
                     actual=" -> ".join(map(str, seen)),
                     exchange=exchange,
+                    stop=True,
                 )
             time.sleep(POLL_INTERVAL)
 

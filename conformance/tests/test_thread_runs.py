@@ -53,6 +53,7 @@ def echo_run(certification, contract) -> EchoRun:
             expected="a run_id",
             actual=created.json(),
             exchange=created,
+            stop=True,
         )
     first_poll = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}")
     joined = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}/join")
