@@ -172,10 +172,14 @@ def test_baseline_keeps_a_reason_only_while_it_names_the_same_failure():
             for name, rule in failing
         ],
     }
-    entries = {e["test"]: e for e in baseline(results, previous)["expected_failures"]}
+    written = baseline(results, previous)["expected_failures"]
+    entries = {(e["test"], e["rule"]): e for e in written}
+    entries.update({e["test"]: e for e in written if e["rule"] != "OLD"})
     assert entries["test_a.py::test_same"]["reason"] == "by hand, about R"
     assert entries["test_a.py::test_moved"]["reason"] != "by hand, about OLD", "a reason about another failure"
     assert "strict" not in entries["test_a.py::test_moved"]
+    # A known sometimes-bug (strict: false) stays listed beside the new finding while its test still runs.
+    assert entries[("test_a.py::test_moved", "OLD")] == previous["expected_failures"][0]
     assert entries["test_a.py::test_shape"] == previous["expected_failures"][2], "another listed shape: kept as is"
 
 

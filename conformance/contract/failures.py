@@ -94,7 +94,7 @@ class ConformanceFailure(AssertionError):
             "rule": self.rule,
             "status": self.status,
             "rule_text": self.rule_text,
-            "message": self.message,
+            "message": self.message + (f" [{self._listing().strip()[1:-1]}]" if self._listing() else ""),
             "expected": _short(self.expected) if self.expected is not None else None,
             "actual": _short(self.actual) if self.actual is not None else None,
             "exchange": self.exchange.summary() if self.exchange else None,
