@@ -110,3 +110,36 @@ def join_early(req: Req) -> Resp | None:
     if req.is_("GET", "/threads/*/runs/*/join"):
         return Resp(200, {"content-type": "application/json"}, b'{"messages": []}')
     return None
+
+
+def together(name: str, *faults: Fault) -> Fault:
+    """Several faults on one server at once: each request meets every fault's hooks, in order (the first
+    answer a request hook makes is the answer); the catches and rules are all of theirs."""
+    requests = [f.on_request for f in faults if f.on_request is not None]
+    responses = [f.on_response for f in faults if f.on_response is not None]
+
+    def on_request(req: Req) -> Resp | None:
+        for hook in requests:
+            answer = hook(req)
+            if answer is not None:
+                return answer
+        return None
+
+    def on_response(req: Req, resp: Resp) -> None:
+        for hook in responses:
+            hook(req, resp)
+
+    catches = tuple(dict.fromkeys(c for f in faults for c in f.catches))
+    return Fault(name, "; ".join(f.description for f in faults), catches, faults[0].rule, on_request, on_response)
+
+
+def misdated(*where: str, field: str = "created_at"):
+    """A shape fault: ``field`` of every object answered at ``where`` ("POST /runs/crons", ...) is a number,
+    not the string the document says."""
+    hooks = [json_response(*w.split(" ", 1), set_key(field, 20261204, lambda d: field in d)) for w in where]
+
+    def hook(req: Req, resp: Resp) -> None:
+        for each_hook in hooks:
+            each_hook(req, resp)
+
+    return hook

@@ -35,8 +35,9 @@ def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
         detail = test.get("detail") or {}
         assert detail.get("rule"), f"{catcher} failed without naming a rule: {detail}"
         assert detail.get("reproduce", "").startswith("curl "), f"{catcher}: no curl reproduction: {detail}"
-        rules.add(detail["rule"])
-        details.append(f"{catcher}: {detail['rule']}: {detail.get('message')}\n  {detail['reproduce']}")
+        for finding in detail.get("findings") or [detail]:  # every finding of the test, not only the first
+            rules.add(finding["rule"])
+            details.append(f"{catcher}: {finding['rule']}: {finding.get('message')}\n  {finding.get('reproduce')}")
     shown = "\n".join(details)  # what the suite said, so a surprise shows its cause in CI's log
     assert fault.rule in rules, f"fault {fault.name}: expected a failure of rule {fault.rule}, got:\n{shown}"
 
