@@ -213,7 +213,7 @@ class Contract:
             listed = ", ".join(self.operations[operation].get("responses", {}))
             raise ConformanceFailure(
                 "CONTRACT-STATUS",
-                f"{operation}: status {exchange.status} is not documented",
+                status_message(operation, exchange.status),
                 expected=f"one of {listed}",
                 actual=exchange.status,
                 exchange=exchange,
@@ -229,7 +229,7 @@ class Contract:
             record(
                 ConformanceFailure(
                     "CONTRACT-CONTENT-TYPE",
-                    f"{operation}: content type {media or '(none)'!r} is not documented for status {exchange.status}",
+                    content_type_message(operation, media, exchange.status),
                     expected=" or ".join(content),
                     actual=media or "(none)",
                     exchange=exchange,
@@ -254,20 +254,36 @@ class Contract:
             raise KeyError(f"schema {schema!r} is not in the spec")
         self._check(body, f"/components/schemas/{schema}", schema, exchange)
 
+    def response_places(
+        self, operation: str, status: int, content_type: str, body: Any, selected: list[str] | None = None
+    ) -> list[tuple[str, ValidationError]]:
+        """Where ``body`` breaks the documented JSON schema of that answer: (JSON path, its best error)."""
+        documented = self._documented(operation, status)
+        content = (documented[1].get("content") or {}) if documented else {}
+        media = content_type.split(";", 1)[0].strip().lower()
+        media = media if media in content else next((m for m in content if "json" in m), "")
+        if not media or "schema" not in content.get(media, {}):
+            return []
+        pointer = f"{self.pointers[operation]}/responses/{documented[0]}/content/{media.replace('/', '~1')}/schema"
+        return self._places(body, pointer, selected)
+
+    def _places(self, body: Any, pointer: str, selected: list[str] | None) -> list[tuple[str, ValidationError]]:
+        """One (place, error) per place in the body that breaks the schema, a place's best error."""
+        by_place: dict[str, list[ValidationError]] = {}
+        for error in self._validator(pointer).iter_errors(body):
+            if not _unselected(error, selected):
+                by_place.setdefault(_where(error), []).append(error)
+        return [(place, best_match(found)) for place, found in sorted(by_place.items())[:MAX_SCHEMA_FINDINGS]]
+
     def _check(
         self, body: Any, pointer: str, what: str, exchange: Exchange | None, selected: list[str] | None = None
     ) -> None:
-        errors = [e for e in self._validator(pointer).iter_errors(body) if not _unselected(e, selected)]
         # One finding per place in the body that breaks the schema: a known error at one field must not
         # hide a new one at another. The behaviour checks still run on the fields that are there.
-        by_place: dict[str, list[ValidationError]] = {}
-        for error in errors:
-            by_place.setdefault(_where(error), []).append(error)
-        for place, found in sorted(by_place.items())[:MAX_SCHEMA_FINDINGS]:
-            error = best_match(found)
+        for place, error in self._places(body, pointer, selected):
             failure = ConformanceFailure(
                 "CONTRACT-SCHEMA",
-                f"{what}: body does not match the schema at {place} ({error.validator})",
+                schema_message(what, place, error),
                 expected=f"{error.validator} {_short_schema(error)}",
                 actual=error.message,
                 exchange=exchange,
@@ -283,6 +299,19 @@ class Contract:
                 error.message,
             )
             record(failure)
+
+
+def schema_message(what: str, place: str, error: ValidationError) -> str:
+    """How a schema finding reads, the same for a handwritten test and the property layer."""
+    return f"{what}: body does not match the schema at {place} ({error.validator})"
+
+
+def status_message(operation: str, status: int) -> str:
+    return f"{operation}: status {status} is not documented"
+
+
+def content_type_message(operation: str, media: str, status: int) -> str:
+    return f"{operation}: content type {media or '(none)'!r} is not documented for status {status}"
 
 
 def _unselected(error: ValidationError, selected: list[str] | None) -> bool:

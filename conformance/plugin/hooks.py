@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session.planned_name = name
     folder = settings.conformance_report
     report_dir = None if folder == "none" else Path(folder or Path("reports") / name)
-    config.stash[RESULTS] = Results(report_dir=report_dir)
+    config.stash[RESULTS] = Results(report_dir=report_dir, partial=partial_run(config))
     recorder = Recorder(session, config.stash[RESULTS], HARNESS_EXIT_CODE)
     config.pluginmanager.register(recorder, RECORDER)
     if not _runs_conformance(config):
@@ -264,6 +264,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         rep.conformance_record = report_record(item, rep, failure, call)
         rep.nodeid = base_nodeid(rep.nodeid)
     return rep
+
+
+def partial_run(config: pytest.Config) -> str | None:
+    """Why this run is only part of the suite (then it is never a certification), or None."""
+    reasons = []
+    if getattr(config.option, "keyword", ""):
+        reasons.append(f"-k {config.option.keyword!r}")
+    if getattr(config.option, "markexpr", ""):
+        reasons.append(f"-m {config.option.markexpr!r}")
+    if any("::" in str(arg) for arg in config.args):
+        reasons.append("node ids named on the command line")
+    if getattr(config.option, "deselect", None):
+        reasons.append("--deselect")
+    if getattr(config.option, "lf", False) or getattr(config.option, "failedfirst", False):
+        reasons.append("--lf/--ff")
+    modules = [a for a in config.args if "::" not in str(a) and Path(str(a)).name.startswith("test_")]
+    if modules:
+        reasons.append("modules named on the command line")
+    return ", ".join(reasons) or None
 
 
 def _absent_on_the_release(item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure) -> bool:

@@ -35,8 +35,8 @@ from typing import Any
 import httpx
 
 from conformance.contract.client import SECRET_PLACEHOLDER, Exchange
-from conformance.contract.document import Contract
-from conformance.contract.failures import ConformanceFailure
+from conformance.contract.document import Contract, content_type_message, schema_message, status_message
+from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.contract.findings import ConformanceFailures, explained_by
 from conformance.contract.rules import rule_text
 from conformance.plugin.settings import SettingsError
@@ -82,6 +82,7 @@ CHECKS: dict[str, tuple[bool, str]] = {
     "negative_data_rejection": (False, "PROPERTY-NEGATIVE-ACCEPTED"),
     "positive_data_acceptance": (False, "PROPERTY-POSITIVE-REJECTED"),
 }
+MAX_FINDINGS_PER_OPERATION = 12  # distinct (rule, message) findings one operation reports
 # When an operation breaks several rules, the test fails with the first of these (stable across seeds).
 RULE_ORDER = (
     "OPERATION-AVAILABLE",
@@ -465,8 +466,10 @@ def _classify(
         if is_negative(case) and 400 <= status < 500:
             conformance, rule = False, "PROPERTY-NEGATIVE-STATUS"
         expected, actual = f"one of {', '.join(documented)}", status
+        message = status_message(label, status)  # worded as the handwritten tests word it: one deviation
     elif name == "content_type_conformance":
         actual = sent.exchange.content_type or "(none)"
+        message = content_type_message(label, sent.exchange.content_type.split(";", 1)[0].strip().lower(), status)
     elif name == "response_schema_conformance":
         if STREAM_MEDIA in sent.exchange.content_type and _stream_is_text(contract, label, status):
             return None
@@ -476,7 +479,20 @@ def _classify(
             expected = "a body valid against the documented schema (errata applied)"
             if _selected_fields_only(case, sent, contract, label):
                 return None
+            message = _schema_place(contract, label, sent) or message
     return Finding(rule, conformance, message, expected, actual, sent.exchange, "")
+
+
+def _schema_place(contract: Contract, label: str, sent: Sent) -> str | None:
+    """The schema finding worded as a handwritten test words it (the first place the body breaks the
+    schema), so the same deviation seen by both is one deviation."""
+    try:
+        body = json.loads(sent.exchange.text)
+    except ValueError:
+        return None
+    status = sent.exchange.status
+    places = contract.response_places(label, status, sent.exchange.content_type, body)
+    return schema_message(f"{label} -> {status}", *places[0]) if places else None
 
 
 def _stream_is_text(contract: Contract, label: str, status: int) -> bool:
@@ -536,6 +552,8 @@ class OperationRun:
     skipped: Counter = field(default_factory=Counter)
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # rule -> findings (first few kept)
     counts: Counter = field(default_factory=Counter)  # rule -> number of cases
+    distinct: dict[tuple[str, int, str], Finding] = field(default_factory=dict)  # (rule, status, message) -> first
+    distinct_counts: Counter = field(default_factory=Counter)  # (rule, status, message) -> number of cases
     streams_cut: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
     seconds: float = 0.0
@@ -548,6 +566,11 @@ class OperationRun:
             kept = self.findings.setdefault(finding.rule, [])
             if len(kept) < 3:
                 kept.append(finding)
+            # Each distinct deviation of a rule (another undocumented status, another place in the body)
+            # is a finding of its own; its first case is its evidence.
+            key = (finding.rule, finding.exchange.status, message_signature(finding.message))
+            self.distinct.setdefault(key, finding)
+            self.distinct_counts[key] += 1
 
     def conformance_rules(self) -> list[str]:
         rules = [r for r, kept in self.findings.items() if kept[0].conformance]
@@ -571,12 +594,14 @@ class OperationRun:
         if not rules:
             return None
         findings = []
-        for rule in rules:
-            first = self.findings[rule][0]
+        for key in sorted(
+            (key for key in self.distinct if key[0] in rules), key=lambda key: (rules.index(key[0]), key[1], key[2])
+        )[:MAX_FINDINGS_PER_OPERATION]:
+            rule, first, count = key[0], self.distinct[key], self.distinct_counts[key]
             findings.append(
                 ConformanceFailure(
                     rule,
-                    f"{first.message}; {rule} in {self.counts[rule]} of {self.cases} generated request(s)",
+                    f"{first.message}; {rule} in {count} of {self.cases} generated request(s)",
                     expected=first.expected,
                     actual=f"{first.actual} (case: {first.case})" if first.case else first.actual,
                     exchange=first.exchange,

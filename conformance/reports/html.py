@@ -240,6 +240,7 @@ def render(data: dict[str, Any]) -> str:
     sections = "\n".join(
         [
             _warnings(data),
+            _deviations(data),
             _facts(data),
             _profiles(data),
             _areas(data),
@@ -274,6 +275,9 @@ def render(data: dict[str, Any]) -> str:
 <span class="why">{_e(why)}</span></p>
 <p>gate <span class="verdict" style="background:{gate_colour}">{_e(gate.get("verdict", "?"))}</span>
 <span class="why">{_e(gate.get("why", ""))} (the exit code is the gate's)</span></p>
+<p>deviations <span class="why">{_e(data.get("deviations_summary") or "not counted")}</span>{
+        _e(f" ({data['partial_run']}: a partial run)") if data.get("partial_run") else ""
+    }</p>
 <p>{summary}</p>
 {sections}
 <footer>Written by {_e(suite)}. Secrets are never written
@@ -288,6 +292,31 @@ def _ratio(entry: dict[str, Any] | None) -> str:
     if not entry or "total" not in entry:
         return "—"
     return f"{entry['passed']}/{entry['total']}"
+
+
+def _deviations(data: dict[str, Any]) -> str:
+    """The distinct deviations, the most widespread first, each with its curl: what to fix, in order."""
+    found = data.get("deviations") or []
+    if not found:
+        return ""
+    rows = []
+    for d in found:
+        blocked = f" ({len(d['blocked'])} blocked)" if d.get("blocked") else ""
+        state = _badge("listed", "#9a6700") if d.get("listed") else _badge("new", "#cf222e")
+        curl = (
+            f"<details><summary>curl</summary><pre>{_e(d['reproduce'])}</pre></details>" if d.get("reproduce") else ""
+        )
+        rows.append(
+            f"<tr><td>{_e(d['id'])}</td><td>{len(d['tests'])}{_e(blocked)}</td><td>{_e(d['rule'])}</td>"
+            f"<td><code>{_e(d['operation'])}</code></td><td>{_e(', '.join(d['areas']))}</td>"
+            f"<td>{_e(d['message'])}{curl}</td><td>{_e(d.get('source') or '')}</td><td>{state}</td></tr>"
+        )
+    return (
+        '<h2>Deviations: what to fix first</h2><p class="muted">Each distinct deviation once (rule, operation, '
+        "evidence) with the tests it affects; a test that had to stop is blocked there.</p><table><thead><tr>"
+        "<th>id</th><th>tests</th><th>rule</th><th>operation</th><th>areas</th><th>what was seen</th><th>breaks</th>"
+        f"<th>state</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _areas(data: dict[str, Any]) -> str:

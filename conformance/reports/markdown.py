@@ -20,6 +20,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         f"**Certification: {data['verdict']}** ({_md(data.get('verdict_why', ''))})",
         "",
+        f"**Deviations: {_md(data.get('deviations_summary') or 'not counted')}**"
+        + (f" ({_md(data['partial_run'])}: a partial run)" if data.get("partial_run") else ""),
+        "",
         f"**Gate: {_gate(data)['verdict']}** ({_md(_gate(data).get('why', ''))}): the exit code is the gate's;"
         " it passes when nothing failed beyond the listed expected failures and none is stale.",
         "",
@@ -47,6 +50,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         *[f"| {name} | {count} |" for name, count in counts.items()],
         "",
     ]
+    lines += _deviations(data)
     if data["harness_error"]:
         lines += ["## Harness error", "", f"    {data['harness_error']}", ""]
     unknown = data.get("unknown_expected_failures") or []
@@ -98,6 +102,40 @@ def render_markdown(data: dict[str, Any]) -> str:
                 lines += ["", "```", detail["reproduce"].replace("```", "'''"), "```"]
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+SHOWN_DEVIATIONS = 60  # the rest are counted, and every one is in results.json
+
+
+def _deviations(data: dict[str, Any]) -> list[str]:
+    """The distinct deviations, the most widespread first: what to fix, in order."""
+    found = data.get("deviations") or []
+    if not found:
+        return []
+    lines = [
+        "## Deviations: what to fix first",
+        "",
+        "Each distinct deviation once (rule, operation, evidence), with the tests it affects; *listed* ones are"
+        " in the expected-failures file, *new* ones fail the gate. A test that had to stop is *blocked* there:"
+        " its later checks were not reached.",
+        "",
+        "| id | tests | rule | operation | areas | what was seen | breaks | status |",
+        "| --- | ---: | --- | --- | --- | --- | --- | --- |",
+    ]
+    for d in found[:SHOWN_DEVIATIONS]:
+        blocked = f", {len(d['blocked'])} blocked" if d.get("blocked") else ""
+        lines.append(
+            f"| {d['id']} | {len(d['tests'])}{blocked} | {_md(d['rule'])} | `{_md(d['operation'])}` | "
+            f"{_md(', '.join(d['areas']))} | {_md(d['message'][:160])} | {_md(d.get('source') or '')} | "
+            f"{'listed' if d.get('listed') else '**new**'} |"
+        )
+    if len(found) > SHOWN_DEVIATIONS:
+        lines.append(f"| … | | | | | {len(found) - SHOWN_DEVIATIONS} more in results.json | | |")
+    lines += ["", "Reproduce each (the first exchange that showed it):", ""]
+    for d in found[:SHOWN_DEVIATIONS]:
+        if d.get("reproduce"):
+            lines.append(f"- {d['id']}: `{_md(d['reproduce'][:400])}`")
+    return [*lines, ""]
 
 
 def _not_in_release(data: dict[str, Any]) -> list[str]:

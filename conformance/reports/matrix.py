@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.reports import deviations
 from conformance.reports.results import OUTCOMES
 
 SYMBOLS = {
@@ -113,6 +114,16 @@ def _area_cell(tests: list[dict[str, Any]]) -> str:
     return f"{counts['passed']}/{len(tests)}" + (f" {rest}" if rest else " ✅")
 
 
+def _deviations_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The distinct deviations of a results.json (counted anew for one written before they were)."""
+    return data["deviations"] if "deviations" in data else deviations.collect(data.get("tests") or [])
+
+
+def _deviation_cell(area: str, data: dict[str, Any]) -> str:
+    count = deviations.by_area(_deviations_of(data)).get(area, 0)
+    return f" Δ {count}" if count else ""
+
+
 def _score(verdict: dict[str, Any] | None) -> str:
     """A profile's score, "123/141 (87%)", or what stands in for one."""
     if not verdict or "total" not in verdict:
@@ -145,10 +156,10 @@ def render(implementations: list[Implementation]) -> str:
         "implementation built on an older release than the spec states it (release); what that release lacks",
         "is unsupported.",
         "",
-        "| implementation | version (/info) | release | core | full | certification | gate | "
+        "| implementation | version (/info) | release | core | full | certification | deviations | gate | "
         + " | ".join(OUTCOMES)
         + " | suite | spec |",
-        "| --- | --- | --- | ---: | ---: | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
+        "| --- | --- | --- | ---: | ---: | --- | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
     ]
     for impl in implementations:
         data = impl.data
@@ -165,6 +176,7 @@ def render(implementations: list[Implementation]) -> str:
                     _score(verdicts.get("core")),
                     _score(verdicts.get("full")),
                     f"**{_cell(data['verdict'])}**",
+                    _cell(deviations.summary(_deviations_of(data))),
                     _cell((data.get("gate") or {}).get("verdict", "?")),
                     *[str(counts.get(o, 0)) for o in OUTCOMES],
                     _cell((data.get("suite") or {}).get("version") or "?"),
@@ -184,13 +196,17 @@ def render(implementations: list[Implementation]) -> str:
     lines += [
         "## By area",
         "",
-        "Passed of run, then the outcomes that were not a pass.",
+        "Passed of run, then the outcomes that were not a pass, then the distinct deviations seen in the area",
+        "(Δ: each named once, however many tests it affects).",
         "",
         "| area | " + " | ".join(map(_cell, names)) + " |",
         "| --- |" + " --- |" * len(names),
     ]
     for area in sorted(by_area):
-        cells = [_area_cell(by_area[area].get(name, [])) for name in names]
+        cells = [
+            _area_cell(by_area[area].get(name, [])) + _deviation_cell(area, impl.data)
+            for name, impl in zip(names, implementations, strict=True)
+        ]
         lines.append(f"| {_cell(area)} | " + " | ".join(cells) + " |")
     lines.append("")
 

@@ -37,6 +37,7 @@ import pytest
 import conformance
 from conformance.contract.failures import ConformanceFailure
 from conformance.paths import display_path, spec_dir
+from conformance.reports import deviations
 from conformance.reports.plan import PROFILES, Plan
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ CONFORMS = "conforms"  # every test passed
 WHERE_SUPPORTED = "conforms where supported"  # every test of a supported area passed; some areas unsupported
 DEVIATES = "does not conform"  # some test failed, or is a listed (known) deviation, or is stale
 HARNESS = "not certified (harness error)"
+PARTIAL = "not certified (partial run)"  # -k, -m, node ids, deselected tests: nothing wrong seen, nothing proven
 NOT_EVALUATED = "not evaluated"
 # The gate: nothing beyond the listed deviations, none of them stale. The exit code is the gate's.
 GATE_PASS = "pass"
@@ -101,6 +103,7 @@ class Results:
     operations: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # nodeid -> {(method, path)}
     plan_error: str | None = None  # on an xdist worker: why the plan was refused (its controller says it)
     property_summary: dict[str, Any] | None = None  # the property layer's, once its session fixture ends
+    partial: str | None = None  # why this run is not the whole suite (-k, -m, node ids, ...), if it is not
 
     # ---------------------------------------------------------------------------------------- recording
     def record(
@@ -140,8 +143,11 @@ class Results:
             counts[result.outcome] += 1
         return counts
 
-    def certify(self, tests: list[TestResult] | None = None) -> dict[str, Any]:
-        """How far ``tests`` (default: every test of the run) conform: verdict, why, passed of total."""
+    def certify(self, tests: list[TestResult] | None = None, whole: bool = True) -> dict[str, Any]:
+        """How far ``tests`` (default: every test of the run) conform: verdict, why, passed of total.
+
+        ``whole``: the verdict speaks for the run or a profile, so a partial run is never a certification
+        (an area's verdict speaks for its tests only)."""
         selected = list(self.tests.values()) if tests is None else tests
         counts = self.counts(selected)
         total, passed = len(selected), counts["passed"]
@@ -157,6 +163,12 @@ class Results:
         if counts["harness error"]:
             why = f"{passed} of {total} passed; {counts['harness error']} could not be judged"
             return {"verdict": HARNESS, "why": why, **score}
+        if self.partial and whole:
+            return {
+                "verdict": PARTIAL,
+                "why": f"{passed} of {total} passed; only part of the suite ran ({self.partial})",
+                **score,
+            }
         if counts["unsupported"]:
             areas = sorted({t.area for t in selected if t.outcome == "unsupported"})
             why = f"{passed} of {total} passed; {counts['unsupported']} unsupported in {', '.join(areas)}"
@@ -184,7 +196,10 @@ class Results:
         areas: dict[str, list[TestResult]] = {}
         for result in self.tests.values():
             areas.setdefault(result.area, []).append(result)
-        return {area: {**self.certify(tests), "counts": self.counts(tests)} for area, tests in sorted(areas.items())}
+        return {
+            area: {**self.certify(tests, whole=False), "counts": self.counts(tests)}
+            for area, tests in sorted(areas.items())
+        }
 
     def profile_verdicts(self) -> dict[str, dict[str, Any]]:
         plan = self.plan or Plan()
@@ -237,6 +252,7 @@ class Results:
             "verdicts": self.profile_verdicts(),
             "areas": self.by_area(),
             "harness_error": self.harness_error,
+            "partial_run": self.partial,
             "counts": self.counts(),
             "cleanup": cert.cleanup_summary,
             "session_tag": cert.id,
@@ -252,6 +268,17 @@ class Results:
                 for r in sorted(self.tests.values(), key=lambda r: r.nodeid)
             ],
         }
+        prefix = urlsplit(target.url).path.rstrip("/") if target else ""
+        for test in data["tests"]:
+            for finding in [*deviations.findings_of(test), test.get("detail") or {}]:
+                if finding.get("method") and finding.get("path"):  # the operation the exchange belongs to
+                    path = finding["path"].split("?", 1)[0]
+                    path = path[len(prefix) :] or "/" if prefix and path.startswith(prefix) else path
+                    finding["operation"] = operation_of(finding["method"], path, contract)
+        found = deviations.collect(data["tests"])
+        data["deviations"] = found
+        data["deviations_summary"] = deviations.summary(found)
+        data["deviations_by_area"] = deviations.by_area(found)
         return self.scrub(data)
 
 
