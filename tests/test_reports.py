@@ -374,14 +374,17 @@ def test_matrix_from_two_implementations(tmp_path):
     assert cli_main(["matrix", "--reports", str(reports)]) == 0
     text = (reports / "README.md").read_text(encoding="utf-8")
     assert "| area | impl-a | impl-b |" in text, "columns are the implementations, sorted"
-    assert "| thread-search | 0/1 ⚠️ 1 | 0/2 ❌ 1 ⏭️ 1 |" in text, "a listed deviation is never shown passed"
+    assert "| thread-search | 0/1 ⚠️ 1 Δ 1 | 0/2 ❌ 1 ⏭️ 1 Δ 1 |" in text, "a listed deviation is never shown passed"
     assert "| thread-status | 1/1 ✅ | — |" in text
     assert (
         "| `test_thread_search.py::test_values` | ⚠️ expected failure (SEARCH-VALUES) | ❌ failed (SEARCH-VALUES) |"
         in text
     )
     assert "| `test_thread_search.py::test_limit` | — | ⏭️ unsupported |" in text
-    assert "[impl-a](impl-a/report.md) | 9.9 | — | 1/2 (50%) | 1/2 (50%) | **does not conform** | fail |" in text
+    assert (
+        "[impl-a](impl-a/report.md) | 9.9 | — | 1/2 (50%) | 1/2 (50%) | **does not conform** | "
+        "1 distinct deviation, affecting 1 test | fail |" in text
+    )
     assert "[impl-b](impl-b/report.md) | 9.9 | langgraph-api 0.1.0 |" in text, "the release a target states"
     assert cli_main(["matrix", "--reports", str(reports), "--check"]) == 0, "rebuilding must be deterministic"
     (reports / "impl-a" / "results.json").write_text(json.dumps(_fake_results("impl-a", a, "conforms")))

@@ -9,6 +9,7 @@ profiles, unsupported areas and expected failures are decided in conformance/plu
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -279,7 +280,7 @@ def partial_run(config: pytest.Config) -> str | None:
         reasons.append("--deselect")
     if getattr(config.option, "lf", False) or getattr(config.option, "failedfirst", False):
         reasons.append("--lf/--ff")
-    modules = [a for a in config.args if "::" not in str(a) and Path(str(a)).name.startswith("test_")]
+    modules = [a for a in config.args if "::" not in str(a) and re.match(r"test_.*\.py$", Path(str(a)).name)]
     if modules:
         reasons.append("modules named on the command line")
     return ", ".join(reasons) or None
