@@ -162,6 +162,17 @@ class Api:
         return str(uuid.uuid4())
 
 
+def jsonrpc_answer(contract: Contract, exchange: Exchange, operation: str, request_id: Any, rule: str) -> dict:
+    """The body of a JSON-RPC 2.0 answer (A2A, MCP) to ``request_id``: 200, jsonrpc "2.0" and the same id."""
+    body = contract.validate(exchange, operation, status=200, rule=rule)
+    envelope = isinstance(body, dict) and body.get("jsonrpc") == "2.0" and body.get("id") == request_id
+    shown = {k: body.get(k) for k in ("jsonrpc", "id")} if isinstance(body, dict) else body
+    wanted = {"jsonrpc": "2.0", "id": request_id}
+    other = f"{operation}: not a JSON-RPC 2.0 response to request id {request_id!r}"
+    expect_true(envelope, rule=rule, message=other, expected=wanted, actual=shown, exchange=exchange)
+    return body
+
+
 # ------------------------------------------------------------------------------------ runs in depth
 # Added for the runs areas (test_runs_*.py, test_stateless_runs.py): a bounded SSE reader and helpers.
 
