@@ -14,7 +14,7 @@ import pytest
 
 from conformance.contract.checks import expect_contains, expect_equal, expect_true
 from conformance.contract.client import ApiClient, Exchange
-from conformance.tests.flows import Api, jsonrpc_answer
+from conformance.tests.flows import Api, expect_jsonrpc
 
 pytestmark = pytest.mark.area("a2a")
 
@@ -39,7 +39,8 @@ def _send(context_id: str, text: str, request_id: str) -> dict[str, Any]:
 
 def _envelope(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:
     """A JSON-RPC 2.0 response to ``request_id``: jsonrpc "2.0", the same id, and result or error (not both)."""
-    body = jsonrpc_answer(contract, exchange, OPERATION, request_id, rule)
+    body = contract.validate(exchange, OPERATION, status=200, rule=rule)
+    expect_jsonrpc(body, request_id, operation=OPERATION, rule=rule, exchange=exchange)
     one = ("result" in body) != ("error" in body)
     both = f"{OPERATION}: a JSON-RPC response holds exactly one of result and error"
     expect_true(one, rule=rule, message=both, expected="result or error", actual=sorted(body), exchange=exchange)

@@ -22,7 +22,7 @@ import pytest
 from conformance.contract.checks import expect_equal, expect_true
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import ECHO_PREFIX, GRAPHS
-from conformance.tests.flows import jsonrpc_answer, request_with_headers
+from conformance.tests.flows import expect_jsonrpc, request_with_headers
 
 pytestmark = pytest.mark.area("mcp")
 
@@ -45,8 +45,9 @@ def _rpc(client: ApiClient, body: dict[str, Any]) -> Exchange:
 
 
 def _result(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:
-    """The JSON-RPC 2.0 answer to ``request_id`` (the envelope checked as for A2A)."""
-    return jsonrpc_answer(contract, exchange, OPERATION, request_id, rule)
+    body = contract.validate(exchange, OPERATION, status=200, rule=rule)
+    expect_jsonrpc(body, request_id, operation=OPERATION, rule=rule, exchange=exchange)
+    return body
 
 
 def test_initialize_answers_the_protocol_version_and_capabilities(client, contract):
