@@ -20,6 +20,7 @@ from conformance.plugin.session import CertificationSession
 
 TERMINAL_RUN_STATUSES = ("success", "error", "timeout", "interrupted")
 RUN_STATUSES = ("pending", "running", *TERMINAL_RUN_STATUSES)
+NEW_RUN_STATUSES = ("pending", "running", "success")  # a new echo run: pending, or already further
 POLL_INTERVAL = 0.1
 FINAL_RUN_STATUS = "a final status (success, error, timeout, interrupted)"
 

@@ -19,11 +19,10 @@ from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure
 from conformance.contract.rules import rule_text
 from conformance.graphs import ECHO_PREFIX
+from conformance.tests.flows import NEW_RUN_STATUSES
 from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("sdk")
-
-NEW_RUN_STATUSES = ("pending", "running", "success")  # a new run of the echo graph: pending, or already further
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from conformance.contract.rules import rule_text
 from conformance.graphs import ECHO_PREFIX
 from conformance.plugin.outcomes import recorder_of
 from conformance.targets import langgraphjs
+from conformance.tests.flows import NEW_RUN_STATUSES
 from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("sdk-js")
@@ -191,7 +192,6 @@ def call(name: str, *args: Any) -> dict[str, Any]:
     return {"call": name, "args": list(args)}
 
 
-NEW_RUN_STATUSES = ("pending", "running", "success")  # a new run of the echo graph: pending, or already further
 GUIDE_INPUT = {"messages": [{"role": "human", "content": "hello sdk-js"}]}
 T = "$0.thread_id"
 R = "$3.run_id"

@@ -17,13 +17,12 @@ from conformance.contract.checks import (
 )
 from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX
-from conformance.tests.flows import RUN_STATUSES, Api, human
+from conformance.tests.flows import NEW_RUN_STATUSES, RUN_STATUSES, Api, human
 from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("thread-runs")
 
 GREETING = "hello"
-NEW_RUN_STATUSES = ("pending", "running", "success")  # a new run of the echo graph: pending, or already further
 
 
 @dataclass
