@@ -16,6 +16,7 @@ checks *not reached*. Every check returns whether it held. The one-line forms sa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -120,3 +121,60 @@ def expect_ids(
     missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
     default = f"{where}not exactly the expected ids ({len(missing)} missing, {len(extra)} unexpected)"
     return expect(got == want, rule, message or default, expected=want, actual=got, exchange=exchange, stop=stop)
+
+
+def expect_in(
+    value: Any,
+    allowed: Iterable[Any],
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """``value`` is one of ``allowed`` (a legal status, say): ``value in allowed``."""
+    choices = list(allowed)
+    shown = " | ".join(c if isinstance(c, str) else json.dumps(c, default=str) for c in choices)
+    where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
+    default = f"{where}got {value!r}, not one of {shown}"
+    return expect(
+        value in choices, rule, message or default, expected=shown, actual=value, exchange=exchange, stop=stop
+    )
+
+
+JSON_TYPES = {dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def expect_type(
+    value: Any,
+    kind: type | tuple[type, ...],
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """``isinstance(value, kind)``; the finding names the JSON type (dict: an object, list: an array)."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    shown = " or ".join(JSON_TYPES.get(k, k.__name__) for k in kinds)
+    where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
+    default = f"{where}got {value!r}, not a JSON {shown}"
+    holds = isinstance(value, kinds)
+    return expect(
+        holds, rule, message or default, expected=f"a JSON {shown}", actual=value, exchange=exchange, stop=stop
+    )
+
+
+def expect_true(
+    condition: Any,
+    *,
+    rule: str,
+    message: str,
+    expected: Any = None,
+    actual: Any = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """Any other condition, said in one line: ``expect`` with its rule and message named (``expected`` and
+    ``actual`` describe what was wanted and what came, for the finding)."""
+    return expect(condition, rule, message, expected=expected, actual=actual, exchange=exchange, stop=stop)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.contract.client import ApiClient
 from conformance.plugin.webhooks import WebhookReceiver, placement
 from conformance.tests.flows import Api, human
 
@@ -43,7 +42,7 @@ PREPARED = {  # role -> (graph, expected thread status)
 
 @pytest.fixture(scope="session")
 def prepared(certification, contract) -> PreparedThreads:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     prepared = PreparedThreads(tag=api.tag, marker=f"marker-{api.tag['conformance_test']}")
     prepared.ids["idle"] = api.create_thread({"role": "idle"})["thread_id"]
     prepared.statuses["idle"] = "idle"

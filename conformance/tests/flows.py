@@ -11,16 +11,18 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect_equal, expect_in, expect_status, expect_true, expect_type
 from conformance.contract.client import ApiClient, Exchange
 from conformance.contract.document import Contract
 from conformance.plugin.session import CertificationSession
 
 TERMINAL_RUN_STATUSES = ("success", "error", "timeout", "interrupted")
 RUN_STATUSES = ("pending", "running", *TERMINAL_RUN_STATUSES)
+NEW_RUN_STATUSES = ("pending", "running", "success")  # a new echo run: pending, or already further
 POLL_INTERVAL = 0.1
+FINAL_RUN_STATUS = "a final status (success, error, timeout, interrupted)"
 
 
 def human(text: str, **extra: Any) -> dict[str, Any]:
@@ -36,6 +38,12 @@ class Api:
         self.tag = tag
         self.run_timeout: float = cert.settings.run_timeout
 
+    @classmethod
+    def for_session(cls, cert: CertificationSession, contract: Contract) -> Api:
+        """An Api for a module- or session-scoped fixture: a client of its own on the session's connection
+        (its exchanges are the fixture's, not a test's) and a tag of its own."""
+        return cls(ApiClient(cert.http, cert.secret_headers), contract, cert, cert.tag())
+
     # ---------------------------------------------------------------------------------------- threads
     def create_thread(
         self, metadata: dict[str, Any] | None = None, *, thread_id: str | None = None, tag: dict[str, str] | None = None
@@ -47,37 +55,18 @@ class Api:
         thread = self.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE")
         if thread.get("thread_id"):
             self.cert.track_thread(thread["thread_id"])
-        expect(
-            isinstance(thread.get("thread_id"), str),
-            "THREADS-CREATE",
-            "POST /threads: the new thread has no thread_id",
-            expected="a thread_id",
-            actual=thread.get("thread_id"),
-            exchange=exchange,
-            stop=True,
-        )
+        no_id = "POST /threads: the new thread has no thread_id"
+        expect_type(thread.get("thread_id"), str, rule="THREADS-CREATE", message=no_id, exchange=exchange, stop=True)
         if thread_id:
-            expect(
-                thread["thread_id"] == thread_id,
-                "THREADS-CREATE",
-                "POST /threads: the thread_id asked for was not used",
-                expected=thread_id,
-                actual=thread["thread_id"],
-                exchange=exchange,
-            )
+            not_used = "POST /threads: the thread_id asked for was not used"
+            expect_equal(thread["thread_id"], thread_id, rule="THREADS-CREATE", message=not_used, exchange=exchange)
         return thread
 
     def get_thread(self, thread_id: str) -> tuple[dict[str, Any], Exchange]:
         exchange = self.client.get(f"/threads/{thread_id}")
         thread = self.contract.validate(exchange, "GET /threads/{thread_id}", status=200, rule="THREADS-GET")
-        expect(
-            thread.get("thread_id") == thread_id,
-            "THREADS-GET",
-            "GET /threads/{thread_id} returned another thread",
-            expected=thread_id,
-            actual=thread.get("thread_id"),
-            exchange=exchange,
-        )
+        other = "GET /threads/{thread_id} returned another thread"
+        expect_equal(thread.get("thread_id"), thread_id, rule="THREADS-GET", message=other, exchange=exchange)
         return thread, exchange
 
     def search(self, body: dict[str, Any], rule: str = "SEARCH-OK") -> tuple[list[dict[str, Any]], Exchange]:
@@ -98,17 +87,10 @@ class Api:
             if thread.get("status") == status:
                 return thread
             if time.monotonic() >= deadline:
-                expect(
-                    False,
-                    rule,
-                    f"GET /threads/{{thread_id}}: the thread never showed status {status!r} "
-                    f"within {self.run_timeout:g} s",
-                    expected=status,
-                    actual=" -> ".join(map(str, seen)),
-                    exchange=exchange,
-                    stop=True,
-                )
+                break
             time.sleep(POLL_INTERVAL)
+        never = f"GET /threads/{{thread_id}}: the thread never showed status {status!r} within {self.run_timeout:g} s"
+        return self._timed_out(rule, never, status, seen, exchange)
 
     # ------------------------------------------------------------------------------------------- runs
     def _run_answer(self, exchange: Exchange, operation: str, rule: str, schema: bool) -> dict:
@@ -117,25 +99,12 @@ class Api:
         every test that merely needs a finished run."""
         if schema:
             return self.contract.validate(exchange, operation, status=200, rule=rule)
-        expect(
-            exchange.status == 200,
-            rule,
-            f"{operation}: answered {exchange.status}, expected 200",
-            expected=200,
-            actual=exchange.status,
-            exchange=exchange,
-            stop=True,
-        )
+        not_200 = f"{operation}: answered {exchange.status}, expected 200"
+        expect_status(exchange, 200, rule=rule, message=not_200, stop=True)
         run = exchange.json()
-        expect(
-            isinstance(run, dict) and isinstance(run.get("run_id"), str) and "status" in run,
-            rule,
-            f"{operation}: the answer is not a run with run_id and status",
-            expected="a Run",
-            actual=run,
-            exchange=exchange,
-            stop=True,
-        )
+        is_run = isinstance(run, dict) and isinstance(run.get("run_id"), str) and "status" in run
+        not_run = f"{operation}: the answer is not a run with run_id and status"
+        expect_true(is_run, rule=rule, message=not_run, expected="a Run", actual=run, exchange=exchange, stop=True)
         return run
 
     def start_run(
@@ -163,29 +132,24 @@ class Api:
         while True:
             run, exchange = self.get_run(thread_id, run_id, schema=schema)
             status = run.get("status")
-            expect(
-                status in RUN_STATUSES,
-                "RUNS-STATUS-VALUES",
-                f"GET /threads/{{thread_id}}/runs/{{run_id}}: unknown run status {status!r}",
-                expected=" | ".join(RUN_STATUSES),
-                actual=status,
-                exchange=exchange,
-            )
+            unknown = f"GET /threads/{{thread_id}}/runs/{{run_id}}: unknown run status {status!r}"
+            expect_in(status, RUN_STATUSES, rule="RUNS-STATUS-VALUES", message=unknown, exchange=exchange)
             if not seen or seen[-1] != status:
                 seen.append(status)
             if done(run):
                 return run
             if time.monotonic() >= deadline:
-                expect(
-                    False,
-                    "RUNS-LIFECYCLE",
-                    f"the run did not finish within {self.run_timeout:g} s",
-                    expected="a final status (success, error, timeout, interrupted)",
-                    actual=" -> ".join(map(str, seen)),
-                    exchange=exchange,
-                    stop=True,
-                )
+                break
             time.sleep(POLL_INTERVAL)
+        late = f"the run did not finish within {self.run_timeout:g} s"
+        return self._timed_out("RUNS-LIFECYCLE", late, FINAL_RUN_STATUS, seen, exchange)
+
+    @staticmethod
+    def _timed_out(rule: str, message: str, expected: str, seen: list[str], exchange: Exchange) -> NoReturn:
+        """A wait ran out of time: the test stops here, with the statuses seen on the way as what came."""
+        shown = " -> ".join(map(str, seen))
+        expect_true(False, rule=rule, message=message, expected=expected, actual=shown, exchange=exchange, stop=True)
+        raise AssertionError("unreachable: a check with stop=True raises")
 
     def cancel_run(self, thread_id: str, run_id: str) -> None:
         """Best effort: stop a run the test no longer needs (used in teardown, never asserted)."""
@@ -197,6 +161,16 @@ class Api:
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())
+
+
+def expect_jsonrpc(body: Any, request_id: Any, *, operation: str, rule: str, exchange: Exchange) -> bool:
+    """A validated answer of a JSON-RPC 2.0 endpoint (A2A, MCP) is the response to ``request_id``: jsonrpc
+    "2.0" and the same id. (The caller validates: coverage.py reads the operation at its validate call.)"""
+    envelope = isinstance(body, dict) and body.get("jsonrpc") == "2.0" and body.get("id") == request_id
+    shown = {k: body.get(k) for k in ("jsonrpc", "id")} if isinstance(body, dict) else body
+    wanted = {"jsonrpc": "2.0", "id": request_id}
+    other = f"{operation}: not a JSON-RPC 2.0 response to request id {request_id!r}"
+    return expect_true(envelope, rule=rule, message=other, expected=wanted, actual=shown, exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------ runs in depth

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
+from conformance.contract.checks import expect_contains, expect_equal, expect_true
 from conformance.contract.client import ApiClient, Exchange
-from conformance.tests.flows import Api
+from conformance.tests.flows import Api, expect_jsonrpc
 
 pytestmark = pytest.mark.area("a2a")
 
@@ -40,22 +40,10 @@ def _send(context_id: str, text: str, request_id: str) -> dict[str, Any]:
 def _envelope(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:
     """A JSON-RPC 2.0 response to ``request_id``: jsonrpc "2.0", the same id, and result or error (not both)."""
     body = contract.validate(exchange, OPERATION, status=200, rule=rule)
-    expect(
-        isinstance(body, dict) and body.get("jsonrpc") == "2.0" and body.get("id") == request_id,
-        rule,
-        f"{OPERATION}: not a JSON-RPC 2.0 response to request id {request_id!r}",
-        expected={"jsonrpc": "2.0", "id": request_id},
-        actual=body if not isinstance(body, dict) else {k: body.get(k) for k in ("jsonrpc", "id")},
-        exchange=exchange,
-    )
-    expect(
-        ("result" in body) != ("error" in body),
-        rule,
-        f"{OPERATION}: a JSON-RPC response holds exactly one of result and error",
-        expected="result or error",
-        actual=sorted(body),
-        exchange=exchange,
-    )
+    expect_jsonrpc(body, request_id, operation=OPERATION, rule=rule, exchange=exchange)
+    one = ("result" in body) != ("error" in body)
+    both = f"{OPERATION}: a JSON-RPC response holds exactly one of result and error"
+    expect_true(one, rule=rule, message=both, expected="result or error", actual=sorted(body), exchange=exchange)
     return body
 
 
@@ -79,7 +67,7 @@ class Sent:
 
 @pytest.fixture(scope="module")
 def sent(certification, contract, target) -> Sent:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     thread_id = api.create_thread({"role": "a2a"})["thread_id"]
     body = _send(thread_id, TEXT, "send-1")
     exchange = _call(api.client, target.assistants["agent"], body)
@@ -91,31 +79,15 @@ def test_message_send_answers_the_echo_as_a_result(contract, sent):
     whose agent output is the echo."""
     body = _envelope(contract, sent.exchange, "send-1", rule="A2A-SEND")
     task = body.get("result")
-    expect(
-        isinstance(task, dict),
-        "A2A-SEND",
-        f"{OPERATION}: message/send answered an error",
-        expected="a result",
-        actual=body.get("error"),
-        exchange=sent.exchange,
-    )
-    expect_equal(
-        task.get("contextId"),
-        sent.thread_id,
-        rule="A2A-SEND",
-        exchange=sent.exchange,
-        message="the task is not in the context (thread) the message named",
-    )
-    expect_equal((task.get("status") or {}).get("state"), "completed", rule="A2A-SEND", exchange=sent.exchange)
+    is_task, failed = isinstance(task, dict), f"{OPERATION}: message/send answered an error"
+    error, exchange = body.get("error"), sent.exchange
+    expect_true(is_task, rule="A2A-SEND", message=failed, expected="a result", actual=error, exchange=exchange)
+    elsewhere = "the task is not in the context (thread) the message named"
+    expect_equal(task.get("contextId"), sent.thread_id, rule="A2A-SEND", message=elsewhere, exchange=exchange)
+    expect_equal((task.get("status") or {}).get("state"), "completed", rule="A2A-SEND", exchange=exchange)
     artifacts = _texts(task.get("artifacts"))
-    expect(
-        ECHO in artifacts,
-        "A2A-SEND",
-        f"{OPERATION}: the task's artifacts do not carry the assistant's answer",
-        expected=ECHO,
-        actual=artifacts,
-        exchange=sent.exchange,
-    )
+    unanswered = f"{OPERATION}: the task's artifacts do not carry the assistant's answer"
+    expect_contains(artifacts, ECHO, rule="A2A-SEND", message=unanswered, exchange=exchange)
 
 
 def test_the_sent_task_can_be_fetched(client, contract, sent):
@@ -130,27 +102,20 @@ def test_the_sent_task_can_be_fetched(client, contract, sent):
     exchange = _call(client, sent.assistant_id, request)
     body = _envelope(contract, exchange, "get-1", rule="A2A-TASK-GET")
     got = body.get("result") or {}
-    expect(
-        got.get("id") == task.get("id") and (got.get("status") or {}).get("state") == "completed",
-        "A2A-TASK-GET",
-        f"{OPERATION}: tasks/get did not answer the completed task",
-        expected={"id": task.get("id"), "state": "completed"},
-        actual={"id": got.get("id"), "state": (got.get("status") or {}).get("state"), "error": body.get("error")},
-        exchange=exchange,
-    )
+    state, other = (got.get("status") or {}).get("state"), f"{OPERATION}: tasks/get did not answer the completed task"
+    completed = got.get("id") == task.get("id") and state == "completed"
+    wanted = {"id": task.get("id"), "state": "completed"}
+    shown = {"id": got.get("id"), "state": state, "error": body.get("error")}
+    expect_true(completed, rule="A2A-TASK-GET", message=other, expected=wanted, actual=shown, exchange=exchange)
 
 
 def _expect_error(contract, exchange: Exchange, request_id: Any, rule: str, code: int | None = None) -> dict:
     body = _envelope(contract, exchange, request_id, rule=rule)
     error = body.get("error")
-    expect(
-        isinstance(error, dict) and isinstance(error.get("code"), int) and isinstance(error.get("message"), str),
-        rule,
-        f"{OPERATION}: the answer is not a JSON-RPC error",
-        expected={"error": {"code": code or "an integer", "message": "a string"}},
-        actual=body,
-        exchange=exchange,
-    )
+    is_error = isinstance(error, dict) and isinstance(error.get("code"), int) and isinstance(error.get("message"), str)
+    not_error = f"{OPERATION}: the answer is not a JSON-RPC error"
+    wanted = {"error": {"code": code or "an integer", "message": "a string"}}
+    expect_true(is_error, rule=rule, message=not_error, expected=wanted, actual=body, exchange=exchange)
     if code is not None:
         expect_equal(error["code"], code, rule=rule, exchange=exchange)
     return error

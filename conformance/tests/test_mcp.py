@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
+from conformance.contract.checks import expect_equal, expect_true
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import ECHO_PREFIX, GRAPHS
-from conformance.tests.flows import request_with_headers
+from conformance.tests.flows import expect_jsonrpc, request_with_headers
 
 pytestmark = pytest.mark.area("mcp")
 
@@ -31,6 +31,7 @@ ACCEPT = {"accept": "application/json, text/event-stream"}
 PROTOCOL_VERSION = "2025-06-18"
 MAX_PAGES = 20
 TOOL_NAME = re.compile(r"[a-zA-Z0-9_\-.]{1,128}")  # what MCP allows a tool's name to be
+VALID_TOOL = {"name": TOOL_NAME.pattern, "inputSchema": {"type": "object"}}
 
 
 def tool_name(assistant_name: str) -> str:
@@ -45,14 +46,7 @@ def _rpc(client: ApiClient, body: dict[str, Any]) -> Exchange:
 
 def _result(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:
     body = contract.validate(exchange, OPERATION, status=200, rule=rule)
-    expect(
-        isinstance(body, dict) and body.get("jsonrpc") == "2.0" and body.get("id") == request_id,
-        rule,
-        f"{OPERATION}: not a JSON-RPC 2.0 response to request id {request_id!r}",
-        expected={"jsonrpc": "2.0", "id": request_id},
-        actual=body if not isinstance(body, dict) else {k: body.get(k) for k in ("jsonrpc", "id")},
-        exchange=exchange,
-    )
+    expect_jsonrpc(body, request_id, operation=OPERATION, rule=rule, exchange=exchange)
     return body
 
 
@@ -73,23 +67,13 @@ def test_initialize_answers_the_protocol_version_and_capabilities(client, contra
     result = _result(contract, exchange, 1, rule="MCP-INITIALIZE").get("result") or {}
     expect_equal(result.get("protocolVersion"), PROTOCOL_VERSION, rule="MCP-INITIALIZE", exchange=exchange)
     capabilities = result.get("capabilities")
-    expect(
-        isinstance(capabilities, dict) and isinstance(capabilities.get("tools"), dict),
-        "MCP-INITIALIZE",
-        f"{OPERATION}: initialize does not announce the tools capability",
-        expected={"capabilities": {"tools": {}}},
-        actual=capabilities,
-        exchange=exchange,
-    )
-    info = result.get("serverInfo")
-    expect(
-        isinstance(info, dict) and isinstance(info.get("name"), str),
-        "MCP-INITIALIZE",
-        f"{OPERATION}: initialize answers no serverInfo.name",
-        expected="serverInfo.name",
-        actual=info,
-        exchange=exchange,
-    )
+    tools = isinstance(capabilities, dict) and isinstance(capabilities.get("tools"), dict)
+    no_tools = f"{OPERATION}: initialize does not announce the tools capability"
+    wanted = {"capabilities": {"tools": {}}}
+    expect_true(tools, rule="MCP-INITIALIZE", message=no_tools, expected=wanted, actual=capabilities, exchange=exchange)
+    info, unnamed = result.get("serverInfo"), f"{OPERATION}: initialize answers no serverInfo.name"
+    named, wanted = isinstance(info, dict) and isinstance(info.get("name"), str), "serverInfo.name"
+    expect_true(named, rule="MCP-INITIALIZE", message=unnamed, expected=wanted, actual=info, exchange=exchange)
 
 
 def test_initialized_notification_is_accepted(client, contract):
@@ -105,14 +89,9 @@ def _tools(client: ApiClient, contract) -> tuple[list[dict], Exchange]:
         params = {"cursor": cursor} if cursor is not None else {}
         exchange = _rpc(client, {"jsonrpc": "2.0", "id": f"list-{page}", "method": "tools/list", "params": params})
         result = _result(contract, exchange, f"list-{page}", rule="MCP-TOOLS-LIST").get("result") or {}
-        expect(
-            isinstance(result.get("tools"), list),
-            "MCP-TOOLS-LIST",
-            f"{OPERATION}: tools/list has no tools list",
-            expected={"tools": []},
-            actual=result,
-            exchange=exchange,
-        )
+        listed, unlisted = isinstance(result.get("tools"), list), f"{OPERATION}: tools/list has no tools list"
+        wanted = {"tools": []}
+        expect_true(listed, rule="MCP-TOOLS-LIST", message=unlisted, expected=wanted, actual=result, exchange=exchange)
         tools += result["tools"]
         cursor = result.get("nextCursor")
         if cursor is None:
@@ -139,18 +118,11 @@ def test_tools_list_offers_the_assistants_that_have_an_input_schema(client, cont
     tools, exchange = _tools(client, contract)
     for tool in tools:
         schema = tool.get("inputSchema") if isinstance(tool, dict) else None
-        expect(
-            isinstance(tool, dict)
-            and isinstance(tool.get("name"), str)
-            and TOOL_NAME.fullmatch(tool["name"]) is not None
-            and isinstance(schema, dict)
-            and schema.get("type") == "object",
-            "MCP-TOOLS-LIST",
-            f"{OPERATION}: a tool lacks a valid name or an object inputSchema",
-            expected={"name": TOOL_NAME.pattern, "inputSchema": {"type": "object"}},
-            actual=tool,
-            exchange=exchange,
-        )
+        name = tool.get("name") if isinstance(tool, dict) else None
+        valid = isinstance(name, str) and TOOL_NAME.fullmatch(name) is not None
+        valid = valid and isinstance(schema, dict) and schema.get("type") == "object"
+        invalid = f"{OPERATION}: a tool lacks a valid name or an object inputSchema"
+        expect_true(valid, rule="MCP-TOOLS-LIST", message=invalid, expected=VALID_TOOL, actual=tool, exchange=exchange)
     by_name = {t["name"]: t for t in tools}
     wanted, listed = {}, {}
     for graph, (name, fields) in _fixture_assistants(client, contract, target, "MCP-TOOLS-LIST").items():
@@ -158,13 +130,8 @@ def test_tools_list_offers_the_assistants_that_have_an_input_schema(client, cont
         tool = by_name.get(name)
         properties = (tool or {}).get("inputSchema", {}).get("properties")
         listed[graph] = {"tool": tool["name"] if tool else None, "properties": sorted(properties or {})}
-    expect_equal(
-        listed,
-        wanted,
-        rule="MCP-TOOLS-LIST",
-        exchange=exchange,
-        message=f"{OPERATION}: tools/list does not offer every fixture assistant as a tool with its input fields",
-    )
+    missing = f"{OPERATION}: tools/list does not offer every fixture assistant as a tool with its input fields"
+    expect_equal(listed, wanted, rule="MCP-TOOLS-LIST", message=missing, exchange=exchange)
 
 
 def _arguments(tool: dict, text: str) -> dict[str, Any]:
@@ -182,14 +149,9 @@ def test_calling_the_agent_tool_answers_the_echo(client, contract, target):
     tools, listing = _tools(client, contract)
     name = _fixture_assistants(client, contract, target, "MCP-TOOLS-CALL")["agent"][0]
     tool = next((t for t in tools if isinstance(t, dict) and t.get("name") == name), None)
-    expect(
-        tool is not None,
-        "MCP-TOOLS-CALL",
-        f"{OPERATION}: tools/list offers no tool {name!r} for the agent assistant, so none can be called",
-        expected=name,
-        actual=sorted(str(t.get("name")) for t in tools if isinstance(t, dict)),
-        exchange=listing,
-    )
+    no_tool = f"{OPERATION}: tools/list offers no tool {name!r} for the agent assistant, so none can be called"
+    names = sorted(str(t.get("name")) for t in tools if isinstance(t, dict))
+    expect_true(tool is not None, rule="MCP-TOOLS-CALL", message=no_tool, expected=name, actual=names, exchange=listing)
     request = {
         "jsonrpc": "2.0",
         "id": "call-1",
@@ -200,14 +162,10 @@ def test_calling_the_agent_tool_answers_the_echo(client, contract, target):
     body = _result(contract, exchange, "call-1", rule="MCP-TOOLS-CALL")
     result = body.get("result") or {}
     texts = [c.get("text") for c in result.get("content") or [] if isinstance(c, dict) and c.get("type") == "text"]
-    expect(
-        not result.get("isError") and any(f"{ECHO_PREFIX}hello mcp" in (t or "") for t in texts),
-        "MCP-TOOLS-CALL",
-        f"{OPERATION}: tools/call of the agent tool did not answer the echo",
-        expected=f"text content holding {ECHO_PREFIX + 'hello mcp'!r}",
-        actual=body.get("error") or result,
-        exchange=exchange,
-    )
+    echoed = not result.get("isError") and any(f"{ECHO_PREFIX}hello mcp" in (t or "") for t in texts)
+    no_echo = f"{OPERATION}: tools/call of the agent tool did not answer the echo"
+    wanted, shown = f"text content holding {ECHO_PREFIX + 'hello mcp'!r}", body.get("error") or result
+    expect_true(echoed, rule="MCP-TOOLS-CALL", message=no_echo, expected=wanted, actual=shown, exchange=exchange)
 
 
 def test_calling_an_unknown_tool_is_a_jsonrpc_error(client, contract):
@@ -221,11 +179,7 @@ def test_calling_an_unknown_tool_is_a_jsonrpc_error(client, contract):
     exchange = _rpc(client, request)
     body = _result(contract, exchange, "call-2", rule="MCP-TOOLS-CALL-UNKNOWN")
     error = body.get("error")
-    expect(
-        isinstance(error, dict) and isinstance(error.get("code"), int) and "result" not in body,
-        "MCP-TOOLS-CALL-UNKNOWN",
-        f"{OPERATION}: an unknown tool was not answered with a JSON-RPC error",
-        expected={"error": {"code": "an integer", "message": "..."}},
-        actual=body,
-        exchange=exchange,
-    )
+    is_error = isinstance(error, dict) and isinstance(error.get("code"), int) and "result" not in body
+    not_error = f"{OPERATION}: an unknown tool was not answered with a JSON-RPC error"
+    wanted, rule = {"error": {"code": "an integer", "message": "..."}}, "MCP-TOOLS-CALL-UNKNOWN"
+    expect_true(is_error, rule=rule, message=not_error, expected=wanted, actual=body, exchange=exchange)

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_true
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, INTERRUPT_QUESTION, STEP_NODES
 from conformance.tests.flows import Api, human
+from conformance.tests.values import contents
 
 pytestmark = pytest.mark.area("runs-interrupt")
 
@@ -63,7 +64,7 @@ def _breakpoint_then_continue(api: Api, kind: str) -> Stop:
 
 @pytest.fixture(scope="module")
 def stops(certification, contract) -> dict[str, Stop]:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     with ThreadPoolExecutor(3) as pool:
         interrupt = pool.submit(_interrupt_then_resume, api)
         breakpoints = {kind: pool.submit(_breakpoint_then_continue, api, kind) for kind in BREAKPOINTS}
@@ -95,23 +96,14 @@ def test_resume_completes_the_graph_with_the_value(stops, contract):
     expect_equal((answer or {}).get("answer"), RESUME_VALUE, rule="RUNS-RESUME", exchange=s.after["answer"])
     thread = _thread(s.after["thread"], contract)
     expect_equal(thread.get("status"), "idle", rule="RUNS-RESUME", exchange=s.after["thread"])
-    expect(
-        not any(thread.get("interrupts") or {}),
-        "RUNS-RESUME",
-        "an interrupt is still pending after the resume",
-        expected="no interrupts",
-        actual=thread.get("interrupts"),
-        exchange=s.after["thread"],
-    )
+    pending, still = thread.get("interrupts"), "an interrupt is still pending after the resume"
+    cleared, after = not any(pending or {}), s.after["thread"]
+    expect_true(cleared, rule="RUNS-RESUME", message=still, expected="no interrupts", actual=pending, exchange=after)
     state = _state(s.after["state"], contract)
     values = state.get("values") or {}
-    contents = [m.get("content") for m in values.get("messages") or [] if isinstance(m, dict)]
-    expect_equal(
-        (values.get("answer"), contents, state.get("next")),
-        (RESUME_VALUE, ["review this", f"{ECHO_PREFIX}review this"], []),
-        rule="RUNS-RESUME",
-        exchange=s.after["state"],
-    )
+    got = (values.get("answer"), contents(values), state.get("next"))
+    wanted = (RESUME_VALUE, ["review this", f"{ECHO_PREFIX}review this"], [])
+    expect_equal(got, wanted, rule="RUNS-RESUME", exchange=s.after["state"])
 
 
 @pytest.mark.parametrize("kind", list(BREAKPOINTS))
@@ -122,12 +114,8 @@ def test_breakpoint_stops_at_the_node(stops, contract, kind):
     contract.validate(s.stopped, WAIT, status=200, rule=rule)
     expect_equal(_thread(s.thread, contract).get("status"), "interrupted", rule=rule, exchange=s.thread)
     state = _state(s.state, contract)
-    expect_equal(
-        {"next": state.get("next"), "steps": (state.get("values") or {}).get("steps")},
-        {"next": [STEP_NODES[1]], "steps": [STEP_NODES[0]]},
-        rule=rule,
-        exchange=s.state,
-    )
+    got = {"next": state.get("next"), "steps": (state.get("values") or {}).get("steps")}
+    expect_equal(got, {"next": [STEP_NODES[1]], "steps": [STEP_NODES[0]]}, rule=rule, exchange=s.state)
 
 
 @pytest.mark.parametrize("kind", list(BREAKPOINTS))
@@ -135,13 +123,8 @@ def test_input_null_continues_from_the_breakpoint(stops, contract, kind):
     """After the breakpoint, a run with input null runs the rest: both nodes once, the thread idle."""
     s = stops[kind]
     contract.validate(s.after["answer"], WAIT, status=200, rule="RUNS-CONTINUE")
-    expect_equal(
-        _thread(s.after["thread"], contract).get("status"), "idle", rule="RUNS-CONTINUE", exchange=s.after["thread"]
-    )
+    thread = _thread(s.after["thread"], contract)
+    expect_equal(thread.get("status"), "idle", rule="RUNS-CONTINUE", exchange=s.after["thread"])
     state = _state(s.after["state"], contract)
-    expect_equal(
-        {"next": state.get("next"), "steps": (state.get("values") or {}).get("steps")},
-        {"next": [], "steps": list(STEP_NODES)},
-        rule="RUNS-CONTINUE",
-        exchange=s.after["state"],
-    )
+    got = {"next": state.get("next"), "steps": (state.get("values") or {}).get("steps")}
+    expect_equal(got, {"next": [], "steps": list(STEP_NODES)}, rule="RUNS-CONTINUE", exchange=s.after["state"])

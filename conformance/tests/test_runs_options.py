@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_true
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, STEP_NODES
 from conformance.tests.flows import POLL_INTERVAL, Api, human, location_ids, request_located
+from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("runs-options")
 
@@ -22,6 +23,7 @@ RUN = "GET /threads/{thread_id}/runs/{run_id}"
 AFTER_SECONDS = 2.0
 TOLERANCE = 0.25  # the server's clock starts before our answer arrives
 DURABILITIES = ("sync", "async", "exit")
+LOCATION = "Content-Location: /threads/{thread_id}/runs/{run_id}"
 
 
 def _wait(api: Api, scenario: str, body: dict) -> tuple[Exchange, str]:
@@ -86,7 +88,7 @@ def _delayed(api: Api) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def options(certification, contract) -> dict[str, Any]:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     note = f"note-{api.new_id()}"
     value = {"probe": f"configurable-{note}"}
     context = {"probe": f"context-{note}"}
@@ -127,9 +129,8 @@ def test_configurable_reaches_the_graph(options, contract):
     exchange, _ = options["configurable"]
     seen = _seen(exchange, contract, "RUNS-CONFIGURABLE")
     sent = options["sent"]["configurable"]
-    expect_equal(
-        {k: (seen.get("configurable") or {}).get(k) for k in sent}, sent, rule="RUNS-CONFIGURABLE", exchange=exchange
-    )
+    got = {k: (seen.get("configurable") or {}).get(k) for k in sent}
+    expect_equal(got, sent, rule="RUNS-CONFIGURABLE", exchange=exchange)
 
 
 def test_context_reaches_the_graph(options, contract):
@@ -144,40 +145,25 @@ def test_metadata_is_kept_on_the_run(options, contract):
     """The metadata given to the run comes back on the run."""
     found = options["metadata"]
     contract.validate(found["answer"], WAIT, status=200, rule="RUNS-WAIT")
-    expect(
-        "run" in found,
-        "RUNS-METADATA",
-        "POST .../runs/wait: no Content-Location names the run",
-        expected="Content-Location: /threads/{thread_id}/runs/{run_id}",
-        actual=None,
-        exchange=found["answer"],
-    )
+    unnamed = "POST .../runs/wait: no Content-Location names the run"
+    expect_true("run" in found, rule="RUNS-METADATA", message=unnamed, expected=LOCATION, exchange=found["answer"])
     run = contract.validate(found["run"], RUN, status=200, rule="RUNS-GET")
-    expect_equal(
-        (run.get("metadata") or {}).get("run_note"),
-        options["sent"]["note"],
-        rule="RUNS-METADATA",
-        exchange=found["run"],
-    )
+    note = (run.get("metadata") or {}).get("run_note")
+    expect_equal(note, options["sent"]["note"], rule="RUNS-METADATA", exchange=found["run"])
 
 
 def test_checkpoint_forks_the_state(options, contract):
     """A run given the checkpoint after the first node starts there: first once, then the new run."""
     found = options["fork"]
     contract.validate(found["history"], "POST /threads/{thread_id}/history", status=200, rule="RUNS-CHECKPOINT")
-    expect(
-        "fork" in found,
-        "RUNS-CHECKPOINT",
-        f"no checkpoint in the history has next = [{STEP_NODES[1]!r}]",
-        expected=f"a checkpoint between {STEP_NODES[0]} and {STEP_NODES[1]}",
-        actual=found["history"].text[:300],
-        exchange=found["history"],
-    )
+    history, none = found["history"], f"no checkpoint in the history has next = [{STEP_NODES[1]!r}]"
+    forked, wanted = "fork" in found, f"a checkpoint between {STEP_NODES[0]} and {STEP_NODES[1]}"
+    excerpt = history.text[:300]
+    expect_true(forked, rule="RUNS-CHECKPOINT", message=none, expected=wanted, actual=excerpt, exchange=history)
     values = contract.validate(found["fork"], WAIT, status=200, rule="RUNS-CHECKPOINT")
     # from the latest checkpoint the steps would be first, second, first, second
-    expect_equal(
-        (values or {}).get("steps"), [STEP_NODES[0], *STEP_NODES], rule="RUNS-CHECKPOINT", exchange=found["fork"]
-    )
+    steps = (values or {}).get("steps")
+    expect_equal(steps, [STEP_NODES[0], *STEP_NODES], rule="RUNS-CHECKPOINT", exchange=found["fork"])
 
 
 def test_after_seconds_keeps_the_run_pending(options, contract):
@@ -187,14 +173,11 @@ def test_after_seconds_keeps_the_run_pending(options, contract):
     run = contract.validate(found["final"], RUN, status=200, rule="RUNS-GET")
     expect_equal(run.get("status"), "success", rule="RUNS-AFTER-SECONDS", exchange=found["final"])
     left = next((t for status, t in found["seen"] if status != "pending"), None)
-    expect(
-        left is not None and left >= AFTER_SECONDS - TOLERANCE,
-        "RUNS-AFTER-SECONDS",
-        f"the run left pending before after_seconds={AFTER_SECONDS:g} had passed",
-        expected=f"pending for at least {AFTER_SECONDS - TOLERANCE:g} s after the create answer",
-        actual=found["seen"],
-        exchange=found["final"],
-    )
+    waited = left is not None and left >= AFTER_SECONDS - TOLERANCE
+    early = f"the run left pending before after_seconds={AFTER_SECONDS:g} had passed"
+    wanted = f"pending for at least {AFTER_SECONDS - TOLERANCE:g} s after the create answer"
+    seen, final = found["seen"], found["final"]
+    expect_true(waited, rule="RUNS-AFTER-SECONDS", message=early, expected=wanted, actual=seen, exchange=final)
 
 
 @pytest.mark.parametrize("durability", DURABILITIES)
@@ -202,5 +185,5 @@ def test_durability_is_accepted_and_the_run_succeeds(options, contract, durabili
     """Each documented durability is accepted and the run succeeds."""
     exchange, _ = options[f"durability-{durability}"]
     values = contract.validate(exchange, WAIT, status=200, rule="RUNS-DURABILITY")
-    messages = (values or {}).get("messages") or [{}]
-    expect_equal(messages[-1].get("content"), f"{ECHO_PREFIX}{durability}", rule="RUNS-DURABILITY", exchange=exchange)
+    last = last_message(values).get("content")
+    expect_equal(last, f"{ECHO_PREFIX}{durability}", rule="RUNS-DURABILITY", exchange=exchange)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal, expect_status
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_contains, expect_equal, expect_status, expect_true
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, FAILURE_MESSAGE
 from conformance.tests.flows import Api, human, location_ids, request_located
+from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("thread-runs")
 
@@ -50,7 +51,7 @@ def _wait(api: Api, graph: str, text: str) -> Waited:
 @pytest.fixture(scope="module")
 def waited(certification, contract) -> dict[str, Waited]:
     """One wait on the echo graph and one on the failing graph, side by side."""
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     with ThreadPoolExecutor(2) as pool:
         done = pool.submit(_wait, api, "agent", "wait for me")
         failed = pool.submit(_wait, api, "fail", "fail for me")
@@ -58,30 +59,19 @@ def waited(certification, contract) -> dict[str, Waited]:
 
 
 def _run_id(waited: Waited) -> str:
-    expect(
-        waited.run_id is not None,
-        "RUNS-WAIT",
-        "POST .../runs/wait: the run cannot be found (no Content-Location, and not one run in the runs list)",
-        expected="the run created by wait",
-        actual=waited.runs.text[:300] if waited.runs else None,
-        exchange=waited.answer,
-    )
+    lost = "POST .../runs/wait: the run cannot be found (no Content-Location, and not one run in the runs list)"
+    found, listed = waited.run_id is not None, waited.runs.text[:300] if waited.runs else None
+    wanted = "the run created by wait"
+    expect_true(found, rule="RUNS-WAIT", message=lost, expected=wanted, actual=listed, exchange=waited.answer)
     return waited.run_id  # type: ignore[return-value]
 
 
 def test_wait_answers_the_final_values(waited, contract):
     """POST .../runs/wait answers the final state: the echo is the last message."""
     values = contract.validate(waited["agent"].answer, WAIT, status=200, rule="RUNS-WAIT")
-    messages = values.get("messages") if isinstance(values, dict) else None
-    last = messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
-    expect(
-        last.get("content") == f"{ECHO_PREFIX}wait for me" and last.get("type") == "ai",
-        "RUNS-WAIT",
-        "POST .../runs/wait did not answer the final values",
-        expected=f"the AI message {ECHO_PREFIX}wait for me last",
-        actual=last or values,
-        exchange=waited["agent"].answer,
-    )
+    echo = {"type": "ai", "content": f"{ECHO_PREFIX}wait for me"}
+    not_final = "POST .../runs/wait did not answer the final values"
+    expect_contains(last_message(values), echo, rule="RUNS-WAIT", message=not_final, exchange=waited["agent"].answer)
 
 
 def test_run_and_thread_after_wait(waited, contract):
@@ -98,14 +88,10 @@ def test_wait_on_failing_graph_answers_the_error(waited, contract):
     """POST .../runs/wait of a run that raises answers the error it ended with, not values."""
     w = waited["fail"]
     body = contract.validate(w.answer, WAIT, rule="RUNS-WAIT-ERROR")
-    expect(
-        FAILURE_MESSAGE in w.answer.text and "messages" not in (body if isinstance(body, dict) else {}),
-        "RUNS-WAIT-ERROR",
-        "POST .../runs/wait on a failing graph does not answer the graph's error",
-        expected=f"an error naming {FAILURE_MESSAGE!r} (the reference: {{'__error__': {{...}}}})",
-        actual=body,
-        exchange=w.answer,
-    )
+    named = FAILURE_MESSAGE in w.answer.text and "messages" not in (body if isinstance(body, dict) else {})
+    unnamed = "POST .../runs/wait on a failing graph does not answer the graph's error"
+    wanted = f"an error naming {FAILURE_MESSAGE!r} (the reference: {{'__error__': {{...}}}})"
+    expect_true(named, rule="RUNS-WAIT-ERROR", message=unnamed, expected=wanted, actual=body, exchange=w.answer)
 
 
 def test_failed_run_is_error_never_success(waited, contract):
@@ -127,11 +113,7 @@ def test_join_on_failed_run_answers_the_error(waited, contract):
     _run_id(w)
     expect_status(w.join, 200, rule="RUNS-JOIN-ERROR")
     body = contract.validate(w.join, "GET /threads/{thread_id}/runs/{run_id}/join", status=200, rule="RUNS-JOIN-ERROR")
-    expect(
-        isinstance(body, dict) and body != {} and FAILURE_MESSAGE in w.join.text,
-        "RUNS-JOIN-ERROR",
-        "GET .../join of a failed run does not answer the run's error",
-        expected=f"an error object naming {FAILURE_MESSAGE!r}",
-        actual=body,
-        exchange=w.join,
-    )
+    named = isinstance(body, dict) and body != {} and FAILURE_MESSAGE in w.join.text
+    unnamed = "GET .../join of a failed run does not answer the run's error"
+    wanted = f"an error object naming {FAILURE_MESSAGE!r}"
+    expect_true(named, rule="RUNS-JOIN-ERROR", message=unnamed, expected=wanted, actual=body, exchange=w.join)

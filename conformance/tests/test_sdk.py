@@ -14,11 +14,13 @@ import httpx
 import langgraph_sdk  # a dependency of the suite: if it is missing, collection fails loudly, never a silent skip
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect_equal, expect_ids, expect_in, expect_true
 from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure
 from conformance.contract.rules import rule_text
 from conformance.graphs import ECHO_PREFIX
+from conformance.tests.flows import NEW_RUN_STATUSES
+from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("sdk")
 
@@ -129,86 +131,38 @@ def test_sdk_background_run_guide(sdk, certification, tag):
     thread = call("threads.create", sdk.threads.create, metadata=tag)
     certification.track_thread(thread["thread_id"])
     thread_id = thread["thread_id"]
-    expect(
-        thread["status"] == "idle",
-        "SDK-GUIDE",
-        "threads.create: the new thread is not idle",
-        expected="idle",
-        actual=thread["status"],
-        exchange=LAST[0],
-    )
+    not_idle = "threads.create: the new thread is not idle"
+    expect_equal(thread["status"], "idle", rule="SDK-GUIDE", message=not_idle, exchange=LAST[0])
     fetched = call("threads.get", sdk.threads.get, thread_id)
     # Containment: a server may add metadata keys of its own, but every key sent must come back.
     kept = {k: v for k, v in (fetched.get("metadata") or {}).items() if k in tag}
-    expect(
-        fetched["thread_id"] == thread_id and kept == tag,
-        "SDK-GUIDE",
-        "threads.get does not return the thread created",
-        expected={"thread_id": thread_id, "metadata": tag},
-        actual={"thread_id": fetched.get("thread_id"), "metadata": fetched.get("metadata")},
-        exchange=LAST[0],
-    )
+    got, other = {"thread_id": fetched["thread_id"], "metadata": kept}, "threads.get does not return the thread created"
+    expect_equal(got, {"thread_id": thread_id, "metadata": tag}, rule="SDK-GUIDE", message=other, exchange=LAST[0])
     runs = call("runs.list", sdk.runs.list, thread_id)
-    expect(
-        runs == [], "SDK-GUIDE", "runs.list: a new thread already has runs", expected=[], actual=runs, exchange=LAST[0]
-    )
+    expect_equal(runs, [], rule="SDK-GUIDE", message="runs.list: a new thread already has runs", exchange=LAST[0])
     run_input = {"messages": [{"role": "human", "content": "hello sdk"}]}
     run = call("runs.create", sdk.runs.create, thread_id, "agent", input=run_input)
-    expect(
-        run["thread_id"] == thread_id and run["status"] in ("pending", "running", "success"),
-        "SDK-GUIDE",
-        "runs.create: the run is not a new run of this thread",
-        expected=f"pending run of {thread_id}",
-        actual={"thread_id": run.get("thread_id"), "status": run.get("status")},
-        exchange=LAST[0],
-    )
+    new = run["thread_id"] == thread_id and run["status"] in NEW_RUN_STATUSES
+    not_new, pending = "runs.create: the run is not a new run of this thread", f"pending run of {thread_id}"
+    got = {k: run.get(k) for k in ("thread_id", "status")}
+    expect_true(new, rule="SDK-GUIDE", message=not_new, expected=pending, actual=got, exchange=LAST[0])
     polled = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
-    expect(
-        polled["status"] in ("pending", "running", "success"),
-        "SDK-GUIDE",
-        "runs.get: illegal first status",
-        expected="pending | running | success",
-        actual=polled["status"],
-        exchange=LAST[0],
-    )
+    illegal = "runs.get: illegal first status"
+    expect_in(polled["status"], NEW_RUN_STATUSES, rule="SDK-GUIDE", message=illegal, exchange=LAST[0])
     values = call("runs.join", sdk.runs.join, thread_id, run["run_id"])
-    messages = values.get("messages") if isinstance(values, dict) else None
-    expect(
-        messages and messages[-1].get("content") == f"{ECHO_PREFIX}hello sdk",
-        "SDK-GUIDE",
-        "runs.join did not return the final values",
-        expected="echo: hello sdk last",
-        actual=values,
-        exchange=LAST[0],
-    )
+    last, not_final = last_message(values).get("content"), "runs.join did not return the final values"
+    expect_equal(last, f"{ECHO_PREFIX}hello sdk", rule="SDK-GUIDE", message=not_final, exchange=LAST[0])
     final = call("runs.get", sdk.runs.get, thread_id, run["run_id"])
-    expect(
-        final["status"] == "success" and final["kwargs"].get("input") == run_input,
-        "SDK-GUIDE",
-        "runs.get after join: the run is not success with its input",
-        expected="success with the input sent",
-        actual={"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")},
-        exchange=LAST[0],
-    )
+    got = {"status": final["status"], "input": final["kwargs"].get("input")}
+    not_done = "runs.get after join: the run is not success with its input"
+    expect_equal(got, {"status": "success", "input": run_input}, rule="SDK-GUIDE", message=not_done, exchange=LAST[0])
     state = call("threads.get_state", sdk.threads.get_state, thread_id)
-    kinds = [(m.get("type"), m.get("content")) for m in state["values"].get("messages", [])]
-    expect(
-        kinds == [("human", "hello sdk"), ("ai", f"{ECHO_PREFIX}hello sdk")],
-        "SDK-GUIDE",
-        "threads.get_state does not hold the conversation",
-        expected="human, then the echo",
-        actual=kinds,
-        exchange=LAST[0],
-    )
+    kinds, lost = conversation(state["values"]), "threads.get_state does not hold the conversation"
+    echoed = [("human", "hello sdk"), ("ai", f"{ECHO_PREFIX}hello sdk")]
+    expect_equal(kinds, echoed, rule="SDK-GUIDE", message=lost, exchange=LAST[0])
     listed = call("runs.list", sdk.runs.list, thread_id)
-    expect(
-        [r["run_id"] for r in listed] == [run["run_id"]],
-        "SDK-GUIDE",
-        "runs.list does not hold exactly the run",
-        expected=[run["run_id"]],
-        actual=[r.get("run_id") for r in listed],
-        exchange=LAST[0],
-    )
+    ids, not_exactly = [r["run_id"] for r in listed], "runs.list does not hold exactly the run"
+    expect_equal(ids, [run["run_id"]], rule="SDK-GUIDE", message=not_exactly, exchange=LAST[0])
 
 
 @pytest.mark.parametrize("status", ["idle", "interrupted", "error"])
@@ -216,14 +170,8 @@ def test_sdk_search_by_status(sdk, prepared, status):
     """threads.search(status=..., metadata=...) finds exactly the threads in that status."""
     found = call("threads.search", sdk.threads.search, metadata=prepared.tag, status=status, limit=100)
     got = {t["thread_id"]: t["status"] for t in found}
-    expect(
-        set(got) == prepared.by_status(status),
-        "SDK-GUIDE",
-        f"threads.search(status={status!r}) is wrong",
-        expected=sorted(prepared.by_status(status)),
-        actual=got,
-        exchange=LAST[0],
-    )
+    wrong = f"threads.search(status={status!r}) is wrong"
+    expect_ids(got, exactly=prepared.by_status(status), rule="SDK-GUIDE", message=wrong, exchange=LAST[0])
 
 
 def test_sdk_search_by_metadata(sdk, certification, tag):
@@ -233,11 +181,6 @@ def test_sdk_search_by_metadata(sdk, certification, tag):
     for thread in (match, decoy):
         certification.track_thread(thread["thread_id"])
     found = call("threads.search", sdk.threads.search, metadata={**tag, "size": 3})
-    expect(
-        [t["thread_id"] for t in found] == [match["thread_id"]],
-        "SDK-GUIDE",
-        "threads.search(metadata=...) does not find exactly the matching thread",
-        expected=[match["thread_id"]],
-        actual=[t["thread_id"] for t in found],
-        exchange=LAST[0],
-    )
+    ids = [t["thread_id"] for t in found]
+    not_exactly = "threads.search(metadata=...) does not find exactly the matching thread"
+    expect_equal(ids, [match["thread_id"]], rule="SDK-GUIDE", message=not_exactly, exchange=LAST[0])

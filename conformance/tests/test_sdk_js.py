@@ -22,13 +22,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect_equal, expect_ids, expect_in, expect_true
 from conformance.contract.client import Exchange
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.contract.rules import rule_text
 from conformance.graphs import ECHO_PREFIX
 from conformance.plugin.outcomes import recorder_of
 from conformance.targets import langgraphjs
+from conformance.tests.flows import NEW_RUN_STATUSES
+from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("sdk-js")
 
@@ -222,100 +224,50 @@ def test_sdk_js_threads_create_and_get(guide):
     """client.threads.create({metadata}) makes an idle thread that client.threads.get returns with that metadata."""
     thread = guide.result(0)
     status = field(thread, "status", "SDK-JS-THREADS", "threads.create: the thread", guide.exchange_of(0))
-    expect(
-        status == "idle",
-        "SDK-JS-THREADS",
-        "threads.create: the new thread is not idle",
-        expected="idle",
-        actual=status,
-        exchange=guide.exchange_of(0),
-    )
+    not_idle = "threads.create: the new thread is not idle"
+    expect_equal(status, "idle", rule="SDK-JS-THREADS", message=not_idle, exchange=guide.exchange_of(0))
     fetched = guide.result(1)
     kept = {k: v for k, v in (fetched.get("metadata") or {}).items() if k in guide.tag}
-    expect(
-        fetched.get("thread_id") == thread["thread_id"] and kept == guide.tag,
-        "SDK-JS-THREADS",
-        "threads.get does not return the thread created, with its metadata",
-        expected={"thread_id": thread["thread_id"], "metadata": guide.tag},
-        actual={"thread_id": fetched.get("thread_id"), "metadata": fetched.get("metadata")},
-        exchange=guide.exchange_of(1),
-    )
+    got = {"thread_id": fetched.get("thread_id"), "metadata": kept}
+    created = {"thread_id": thread["thread_id"], "metadata": guide.tag}
+    other = "threads.get does not return the thread created, with its metadata"
+    expect_equal(got, created, rule="SDK-JS-THREADS", message=other, exchange=guide.exchange_of(1))
 
 
 def test_sdk_js_background_run_guide(guide):
     """runs.list -> runs.create -> runs.get -> runs.join -> runs.get -> runs.list, as the guide shows them."""
     thread_id = guide.result(0)["thread_id"]
     before = guide.result(2)
-    expect(
-        before == [],
-        "SDK-JS-RUNS",
-        "runs.list: a new thread already has runs",
-        expected=[],
-        actual=before,
-        exchange=guide.exchange_of(2),
-    )
+    has_runs = "runs.list: a new thread already has runs"
+    expect_equal(before, [], rule="SDK-JS-RUNS", message=has_runs, exchange=guide.exchange_of(2))
     run = guide.result(3)
     run_id = field(run, "run_id", "SDK-JS-RUNS", "runs.create: the run", guide.exchange_of(3))
-    expect(
-        run.get("thread_id") == thread_id and run.get("status") in ("pending", "running", "success"),
-        "SDK-JS-RUNS",
-        "runs.create: the run is not a new run of this thread",
-        expected=f"a pending run of {thread_id}",
-        actual={"thread_id": run.get("thread_id"), "status": run.get("status")},
-        exchange=guide.exchange_of(3),
-    )
-    polled = guide.result(4)
-    expect(
-        polled.get("status") in ("pending", "running", "success"),
-        "SDK-JS-RUNS",
-        "runs.get: illegal first status",
-        expected="pending | running | success",
-        actual=polled.get("status"),
-        exchange=guide.exchange_of(4),
-    )
-    values = guide.result(5)
-    messages = values.get("messages") if isinstance(values, dict) else None
-    expect(
-        bool(messages) and messages[-1].get("content") == f"{ECHO_PREFIX}hello sdk-js",
-        "SDK-JS-RUNS",
-        "runs.join did not return the final values",
-        expected="the echo 'echo: hello sdk-js' as the last message",
-        actual=values,
-        exchange=guide.exchange_of(5),
-    )
+    new = run.get("thread_id") == thread_id and run.get("status") in NEW_RUN_STATUSES
+    not_new, pending = "runs.create: the run is not a new run of this thread", f"a pending run of {thread_id}"
+    got = {k: run.get(k) for k in ("thread_id", "status")}
+    expect_true(new, rule="SDK-JS-RUNS", message=not_new, expected=pending, actual=got, exchange=guide.exchange_of(3))
+    polled, illegal = guide.result(4), "runs.get: illegal first status"
+    polls = guide.exchange_of(4)
+    expect_in(polled.get("status"), NEW_RUN_STATUSES, rule="SDK-JS-RUNS", message=illegal, exchange=polls)
+    last, not_final = last_message(guide.result(5)).get("content"), "runs.join did not return the final values"
+    joined = guide.exchange_of(5)
+    expect_equal(last, f"{ECHO_PREFIX}hello sdk-js", rule="SDK-JS-RUNS", message=not_final, exchange=joined)
     final = guide.result(6)
-    expect(
-        final.get("status") == "success" and (final.get("kwargs") or {}).get("input") == GUIDE_INPUT,
-        "SDK-JS-RUNS",
-        "runs.get after join: the run is not success with its input",
-        expected={"status": "success", "input": GUIDE_INPUT},
-        actual={"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")},
-        exchange=guide.exchange_of(6),
-    )
-    listed = guide.result(8)
-    expect(
-        [r.get("run_id") for r in listed] == [run_id],
-        "SDK-JS-RUNS",
-        "runs.list does not hold exactly the run",
-        expected=[run_id],
-        actual=[r.get("run_id") for r in listed],
-        exchange=guide.exchange_of(8),
-    )
+    got = {"status": final.get("status"), "input": (final.get("kwargs") or {}).get("input")}
+    not_done = "runs.get after join: the run is not success with its input"
+    done = {"status": "success", "input": GUIDE_INPUT}
+    expect_equal(got, done, rule="SDK-JS-RUNS", message=not_done, exchange=guide.exchange_of(6))
+    ids, not_exactly = [r.get("run_id") for r in guide.result(8)], "runs.list does not hold exactly the run"
+    expect_equal(ids, [run_id], rule="SDK-JS-RUNS", message=not_exactly, exchange=guide.exchange_of(8))
 
 
 def test_sdk_js_get_state_holds_the_conversation(guide):
     """client.threads.getState(threadId) after the run holds the human message, then the echo."""
     state = guide.result(7)
     values = field(state, "values", "SDK-JS-STATE", "threads.getState: the state", guide.exchange_of(7))
-    kinds = [(m.get("type"), m.get("content")) for m in (values or {}).get("messages", [])]
-    expect(
-        kinds == [("human", "hello sdk-js"), ("ai", f"{ECHO_PREFIX}hello sdk-js")],
-        "SDK-JS-STATE",
-        "threads.getState does not hold the conversation",
-        expected=[["human", "hello sdk-js"], ["ai", f"{ECHO_PREFIX}hello sdk-js"]],
-        actual=kinds,
-        exchange=guide.exchange_of(7),
-    )
+    echoed = [("human", "hello sdk-js"), ("ai", f"{ECHO_PREFIX}hello sdk-js")]
+    lost = "threads.getState does not hold the conversation"
+    expect_equal(conversation(values), echoed, rule="SDK-JS-STATE", message=lost, exchange=guide.exchange_of(7))
 
 
 STATUSES = ("idle", "interrupted", "error")
@@ -333,14 +285,8 @@ def test_sdk_js_search_by_status(searched, prepared, status):
     index = STATUSES.index(status)
     found = searched.result(index)
     got = {t.get("thread_id"): t.get("status") for t in found}
-    expect(
-        set(got) == prepared.by_status(status),
-        "SDK-JS-SEARCH",
-        f"threads.search({{status: {status!r}}}) is wrong",
-        expected=sorted(prepared.by_status(status)),
-        actual=got,
-        exchange=searched.exchange_of(index),
-    )
+    wrong, exchange = f"threads.search({{status: {status!r}}}) is wrong", searched.exchange_of(index)
+    expect_ids(got, exactly=prepared.by_status(status), rule="SDK-JS-SEARCH", message=wrong, exchange=exchange)
 
 
 def test_sdk_js_search_by_metadata(replay, certification):
@@ -358,11 +304,7 @@ def test_sdk_js_search_by_metadata(replay, certification):
             certification.track_thread(created["thread_id"])
     match = walked.result(0)
     found = walked.result(2)
-    expect(
-        [t.get("thread_id") for t in found] == [match.get("thread_id")],
-        "SDK-JS-SEARCH",
-        "threads.search({metadata}) does not find exactly the matching thread",
-        expected=[match.get("thread_id")],
-        actual=[t.get("thread_id") for t in found],
-        exchange=walked.exchange_of(2),
-    )
+    ids = [t.get("thread_id") for t in found]
+    not_exactly = "threads.search({metadata}) does not find exactly the matching thread"
+    searched = walked.exchange_of(2)
+    expect_equal(ids, [match.get("thread_id")], rule="SDK-JS-SEARCH", message=not_exactly, exchange=searched)

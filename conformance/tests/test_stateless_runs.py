@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_true, expect_type
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, FAILURE_MESSAGE
 from conformance.tests.flows import (
     POLL_INTERVAL,
@@ -22,10 +22,12 @@ from conformance.tests.flows import (
     read_stream,
     request_located,
 )
+from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("stateless-runs")
 
 RUN = "GET /threads/{thread_id}/runs/{run_id}"
+LOCATION = "Content-Location: /threads/{thread_id}/runs/{run_id}"
 GRACE = 5.0  # seconds a deleted temporary thread may take to disappear after its run
 
 
@@ -105,7 +107,7 @@ def _batch(api: Api) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def stateless(certification, contract) -> dict[str, Any]:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     with ThreadPoolExecutor(6) as pool:
         jobs = {
             "background": pool.submit(_background, api),
@@ -118,89 +120,59 @@ def stateless(certification, contract) -> dict[str, Any]:
         return {name: job.result() for name, job in jobs.items()}
 
 
-def _last_content(values: Any) -> Any:
-    messages = values.get("messages") if isinstance(values, dict) else None
-    return (
-        messages[-1].get("content")
-        if isinstance(messages, list) and messages and isinstance(messages[-1], dict)
-        else values
-    )
+def _expect_located(found: dict[str, Any]) -> None:
+    """The wait's answer named its temporary thread (Content-Location), so the thread can be looked at."""
+    unnamed, answer = "POST /runs/wait: no Content-Location names the thread", found["answer"]
+    expect_true(found["thread_id"], rule="STATELESS-ON-COMPLETION", message=unnamed, expected=LOCATION, exchange=answer)
 
 
 def test_background_run_reaches_success(stateless, contract):
     """POST /runs answers a run on a temporary thread, which reaches success with the echo."""
     found = stateless["background"]
     run = contract.validate(found["created"], "POST /runs", status=200, rule="STATELESS-RUN")
-    expect(
-        isinstance(run.get("thread_id"), str),
-        "STATELESS-RUN",
-        "POST /runs: the run names no thread",
-        expected="a thread_id",
-        actual=run.get("thread_id"),
-        exchange=found["created"],
-    )
+    no_thread = "POST /runs: the run names no thread"
+    expect_type(run.get("thread_id"), str, rule="STATELESS-RUN", message=no_thread, exchange=found["created"])
     final = contract.validate(found["final"], RUN, status=200, rule="RUNS-GET")
     expect_equal(final.get("status"), "success", rule="STATELESS-RUN", exchange=found["final"])
     state = contract.validate(found["state"], "GET /threads/{thread_id}/state", status=200, rule="STATE-GET")
-    expect_equal(
-        _last_content(state.get("values")), f"{ECHO_PREFIX}stateless", rule="STATELESS-RUN", exchange=found["state"]
-    )
+    last = last_message(state.get("values")).get("content")
+    expect_equal(last, f"{ECHO_PREFIX}stateless", rule="STATELESS-RUN", exchange=found["state"])
 
 
 def test_wait_answers_the_final_values(stateless, contract):
     """POST /runs/wait answers the final values."""
     found = stateless["wait-default"]
     values = contract.validate(found["answer"], "POST /runs/wait", status=200, rule="STATELESS-WAIT")
-    expect_equal(_last_content(values), f"{ECHO_PREFIX}wait agent", rule="STATELESS-WAIT", exchange=found["answer"])
+    last = last_message(values).get("content")
+    expect_equal(last, f"{ECHO_PREFIX}wait agent", rule="STATELESS-WAIT", exchange=found["answer"])
 
 
 def test_wait_on_failing_graph_answers_the_error(stateless, contract):
     """POST /runs/wait of a failing graph answers the error it ended with."""
     found = stateless["wait-fail"]
     body = contract.validate(found["answer"], "POST /runs/wait", rule="STATELESS-WAIT")
-    expect(
-        FAILURE_MESSAGE in found["answer"].text and not (isinstance(body, dict) and "messages" in body),
-        "STATELESS-WAIT",
-        "POST /runs/wait on a failing graph does not answer the graph's error",
-        expected=f"an error naming {FAILURE_MESSAGE!r}",
-        actual=body,
-        exchange=found["answer"],
-    )
+    answer = found["answer"]
+    named = FAILURE_MESSAGE in answer.text and not (isinstance(body, dict) and "messages" in body)
+    unnamed = "POST /runs/wait on a failing graph does not answer the graph's error"
+    wanted = f"an error naming {FAILURE_MESSAGE!r}"
+    expect_true(named, rule="STATELESS-WAIT", message=unnamed, expected=wanted, actual=body, exchange=answer)
 
 
 @pytest.mark.parametrize("case", ["wait-default", "wait-fail"])
 def test_on_completion_delete_removes_the_thread(stateless, contract, case):
     """on_completion delete (the default): the temporary thread is gone once the run has ended."""
     found = stateless[case]
-    expect(
-        found["thread_id"],
-        "STATELESS-ON-COMPLETION",
-        "POST /runs/wait: no Content-Location names the thread",
-        expected="Content-Location: /threads/{thread_id}/runs/{run_id}",
-        actual=None,
-        exchange=found["answer"],
-    )
+    _expect_located(found)
     contract.validate(found["thread"], "GET /threads/{thread_id}", status=404, rule="STATELESS-ON-COMPLETION")
 
 
 def test_on_completion_keep_leaves_the_thread(stateless, contract):
     """on_completion keep: the temporary thread is kept, with the finished run."""
     found = stateless["wait-keep"]
-    expect(
-        found["thread_id"],
-        "STATELESS-ON-COMPLETION",
-        "POST /runs/wait: no Content-Location names the thread",
-        expected="Content-Location: /threads/{thread_id}/runs/{run_id}",
-        actual=None,
-        exchange=found["answer"],
-    )
+    _expect_located(found)
     thread = contract.validate(found["thread"], "GET /threads/{thread_id}", status=200, rule="STATELESS-ON-COMPLETION")
-    expect_equal(
-        _last_content(thread.get("values")),
-        f"{ECHO_PREFIX}wait agent",
-        rule="STATELESS-ON-COMPLETION",
-        exchange=found["thread"],
-    )
+    last = last_message(thread.get("values")).get("content")
+    expect_equal(last, f"{ECHO_PREFIX}wait agent", rule="STATELESS-ON-COMPLETION", exchange=found["thread"])
     run = contract.validate(found["run"], RUN, status=200, rule="RUNS-GET")
     expect_equal(run.get("status"), "success", rule="STATELESS-ON-COMPLETION", exchange=found["run"])
 
@@ -211,33 +183,23 @@ def test_stream_starts_with_metadata_and_ends_with_the_run(stateless, contract):
     exchange, events = found["exchange"], found["events"]
     contract.validate(exchange, "POST /runs/stream", status=200, rule="STATELESS-STREAM")
     names = [e.name for e in events]
-    expect(
-        found["ended"]
-        and names[:1] == ["metadata"]
-        and set(names[1:]) == {"values"}
-        and isinstance(events[0].data, dict)
-        and events[0].data.get("run_id"),
-        "STATELESS-STREAM",
-        "POST /runs/stream is not metadata (with the run id) then values, ending with the run",
-        expected=["metadata", "values", "..."],
-        actual=names,
-        exchange=exchange,
-    )
-    expect_equal(_last_content(events[-1].data), f"{ECHO_PREFIX}stream", rule="STATELESS-STREAM", exchange=exchange)
+    first = events[0].data if events else None
+    framed = found["ended"] and names[:1] == ["metadata"] and set(names[1:]) == {"values"}
+    framed = framed and isinstance(first, dict) and first.get("run_id")
+    unframed = "POST /runs/stream is not metadata (with the run id) then values, ending with the run"
+    wanted = ["metadata", "values", "..."]
+    expect_true(framed, rule="STATELESS-STREAM", message=unframed, expected=wanted, actual=names, exchange=exchange)
+    last = last_message(events[-1].data).get("content")
+    expect_equal(last, f"{ECHO_PREFIX}stream", rule="STATELESS-STREAM", exchange=exchange)
 
 
 def test_batch_runs_each_reach_their_final_status(stateless, contract):
     """POST /runs/batch: one run per item, each final (the echo success, the failing graph error)."""
     found = stateless["batch"]
     runs = contract.validate(found["created"], "POST /runs/batch", status=200, rule="STATELESS-BATCH")
-    expect(
-        isinstance(runs, list) and len(runs) == 2,
-        "STATELESS-BATCH",
-        "POST /runs/batch: not one run per item",
-        expected="2 runs",
-        actual=runs,
-        exchange=found["created"],
-    )
+    per_item, uneven = isinstance(runs, list) and len(runs) == 2, "POST /runs/batch: not one run per item"
+    created = found["created"]
+    expect_true(per_item, rule="STATELESS-BATCH", message=uneven, expected="2 runs", actual=runs, exchange=created)
     statuses = [f.json().get("status") if f.status == 200 else f.status for f in found["finals"]]
     expect_equal(statuses, ["success", "error"], rule="STATELESS-BATCH", exchange=found["created"])
 

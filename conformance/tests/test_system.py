@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal, expect_status
+from conformance.contract.checks import expect_equal, expect_status, expect_true, expect_type
 
 pytestmark = pytest.mark.area("system")
 
@@ -28,14 +28,7 @@ def _info(client):
     exchange = client.get("/info")
     expect_status(exchange, 200, rule="SYSTEM-INFO")
     body = exchange.json()
-    expect(
-        isinstance(body, dict),
-        "SYSTEM-INFO",
-        "GET /info: the answer is not an object",
-        expected="an object",
-        actual=body,
-        exchange=exchange,
-    )
+    expect_type(body, dict, rule="SYSTEM-INFO", message="GET /info: the answer is not an object", exchange=exchange)
     return body, exchange
 
 
@@ -43,23 +36,13 @@ def test_info_carries_the_version_fields_and_flags(client, contract):
     """GET /info carries version and langgraph_py_version (strings) and flags (an object of booleans)."""
     info, exchange = _info(client)
     for name in ("version", "langgraph_py_version"):
-        expect(
-            isinstance(info.get(name), str) and info[name].strip() != "",
-            "SYSTEM-INFO",
-            f"GET /info: {name} is missing or not a version string",
-            expected=f"{name}: a non-empty string",
-            actual=info.get(name),
-            exchange=exchange,
-        )
-    flags = info.get("flags")
-    expect(
-        isinstance(flags, dict) and all(isinstance(v, bool) for v in flags.values()),
-        "SYSTEM-INFO",
-        "GET /info: flags is not an object of booleans",
-        expected="flags: {name: true | false}",
-        actual=flags,
-        exchange=exchange,
-    )
+        value, bad = info.get(name), f"GET /info: {name} is missing or not a version string"
+        versioned, wanted = isinstance(value, str) and value.strip() != "", f"{name}: a non-empty string"
+        expect_true(versioned, rule="SYSTEM-INFO", message=bad, expected=wanted, actual=value, exchange=exchange)
+    flags, not_flags = info.get("flags"), "GET /info: flags is not an object of booleans"
+    booleans = isinstance(flags, dict) and all(isinstance(v, bool) for v in flags.values())
+    wanted = "flags: {name: true | false}"
+    expect_true(booleans, rule="SYSTEM-INFO", message=not_flags, expected=wanted, actual=flags, exchange=exchange)
     contract.validate(exchange, "GET /info", status=200, rule="SYSTEM-INFO")
 
 
@@ -79,13 +62,8 @@ def test_info_flags_agree_with_the_endpoints(client, contract, tag, flag):
     path, operation = FLAG_PROBES[flag]
     exchange = client.post(path, json={"metadata": tag, "limit": 1})
     found = contract.validate(exchange, operation, status=200, rule="SYSTEM-INFO-FLAGS")
-    expect_equal(
-        found,
-        [],
-        rule="SYSTEM-INFO-FLAGS",
-        exchange=exchange,
-        message=f"{operation}: a search for a tag nothing carries found something",
-    )
+    something = f"{operation}: a search for a tag nothing carries found something"
+    expect_equal(found, [], rule="SYSTEM-INFO-FLAGS", message=something, exchange=exchange)
 
 
 @pytest.mark.parametrize("fmt", [None, "prometheus"], ids=["default", "prometheus"])
@@ -94,24 +72,15 @@ def test_metrics_prometheus_is_the_text_exposition_format(client, contract, fmt)
     exchange = client.get("/metrics", params={"format": fmt} if fmt else None)
     text = contract.validate(exchange, "GET /metrics", status=200, rule="SYSTEM-METRICS")
     media = exchange.content_type.split(";", 1)[0].strip()
-    expect_equal(
-        media,
-        "text/plain",
-        rule="SYSTEM-METRICS",
-        exchange=exchange,
-        message="GET /metrics: the Prometheus format is not text/plain",
-    )
+    not_text = "GET /metrics: the Prometheus format is not text/plain"
+    expect_equal(media, "text/plain", rule="SYSTEM-METRICS", message=not_text, exchange=exchange)
     lines = [line for line in (text or "").splitlines() if line.strip()]
     bad = [line for line in lines if not line.startswith("#") and not PROMETHEUS_SAMPLE.match(line)]
     samples = [line for line in lines if not line.startswith("#")]
-    expect(
-        samples and not bad,
-        "SYSTEM-METRICS",
-        "GET /metrics: the body is not in the Prometheus text exposition format",
-        expected="# comments and `name{labels} value` samples, at least one sample",
-        actual=bad[:3] or f"{len(samples)} samples",
-        exchange=exchange,
-    )
+    exposed, unexposed = samples and not bad, "GET /metrics: the body is not in the Prometheus text exposition format"
+    wanted = "# comments and `name{labels} value` samples, at least one sample"
+    shown = bad[:3] or f"{len(samples)} samples"
+    expect_true(exposed, rule="SYSTEM-METRICS", message=unexposed, expected=wanted, actual=shown, exchange=exchange)
 
 
 def test_metrics_json_is_an_object(client, contract):
@@ -119,18 +88,8 @@ def test_metrics_json_is_an_object(client, contract):
     exchange = client.get("/metrics", params={"format": "json"})
     body = contract.validate(exchange, "GET /metrics", status=200, rule="SYSTEM-METRICS-JSON")
     media = exchange.content_type.split(";", 1)[0].strip()
-    expect_equal(
-        media,
-        "application/json",
-        rule="SYSTEM-METRICS-JSON",
-        exchange=exchange,
-        message="GET /metrics?format=json: not answered as JSON",
-    )
-    expect(
-        isinstance(body, dict) and body,
-        "SYSTEM-METRICS-JSON",
-        "GET /metrics?format=json: not a non-empty object",
-        expected="an object of metrics",
-        actual=body,
-        exchange=exchange,
-    )
+    not_json = "GET /metrics?format=json: not answered as JSON"
+    expect_equal(media, "application/json", rule="SYSTEM-METRICS-JSON", message=not_json, exchange=exchange)
+    filled, empty = isinstance(body, dict) and body, "GET /metrics?format=json: not a non-empty object"
+    wanted = "an object of metrics"
+    expect_true(filled, rule="SYSTEM-METRICS-JSON", message=empty, expected=wanted, actual=body, exchange=exchange)

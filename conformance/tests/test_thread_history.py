@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_true
+from conformance.contract.client import Exchange
 from conformance.graphs import STEP_NODES
 from conformance.tests.flows import Api, human
 
@@ -42,7 +42,7 @@ def _history_get(api: Api, thread_id: str, rule: str = "HISTORY-GET", **params) 
 
 @pytest.fixture(scope="module")
 def histories(certification, contract) -> Histories:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     made = Histories()
     made.two_runs = api.create_thread({"role": "two-runs"})["thread_id"]
     made.steps = api.create_thread({"role": "steps"})["thread_id"]
@@ -85,14 +85,9 @@ def test_history_is_newest_first_and_parents_chain(api, histories, method):
         history, exchange = _history_post(api, thread_id, {"limit": 100}, rule="HISTORY-ORDER")
     state = api.client.get(f"/threads/{thread_id}/state")
     current = api.contract.validate(state, "GET /threads/{thread_id}/state", status=200, rule="STATE-GET")
-    expect(
-        history and _ids(history)[0] == (current.get("checkpoint") or {}).get("checkpoint_id"),
-        "HISTORY-ORDER",
-        "the first history entry is not the thread's current checkpoint",
-        expected=(current.get("checkpoint") or {}).get("checkpoint_id"),
-        actual=_ids(history)[:1],
-        exchange=exchange,
-    )
+    now = (current.get("checkpoint") or {}).get("checkpoint_id")
+    not_first = "the first history entry is not the thread's current checkpoint"
+    expect_equal(_ids(history)[:1], [now], rule="HISTORY-ORDER", message=not_first, exchange=exchange)
     parents = [(entry.get("parent_checkpoint") or {}).get("checkpoint_id") for entry in history]
     expect_equal(parents, [*_ids(history)[1:], None], rule="HISTORY-ORDER", exchange=exchange)
     steps = [(entry.get("metadata") or {}).get("step") for entry in history]
@@ -170,8 +165,9 @@ def test_metadata_filter_returns_exactly_the_matching_checkpoints(api, histories
     ]
     body = {"limit": 100, "metadata": metadata}
     history, exchange = _history_post(api, histories.two_runs, body, rule="HISTORY-FILTER")
-    expect(wanted and len(wanted) < len(full), "HISTORY-FILTER", "the corpus does not tell the filter apart",
-           expected="some but not all checkpoints", actual=len(wanted), exchange=exchange)  # fmt: skip
+    apart = wanted and len(wanted) < len(full)
+    same, some = "the corpus does not tell the filter apart", "some but not all checkpoints"
+    expect_true(apart, rule="HISTORY-FILTER", message=same, expected=some, actual=len(wanted), exchange=exchange)
     expect_equal(_ids(history), wanted, rule="HISTORY-FILTER", exchange=exchange)
 
 

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal, expect_ids, expect_status
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import (
+    expect_contains,
+    expect_equal,
+    expect_ids,
+    expect_in,
+    expect_status,
+    expect_true,
+)
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX
-from conformance.tests.flows import RUN_STATUSES, Api, human
+from conformance.tests.flows import NEW_RUN_STATUSES, RUN_STATUSES, Api, human
+from conformance.tests.values import conversation, last_message
 
 pytestmark = pytest.mark.area("thread-runs")
 
@@ -38,34 +46,22 @@ class EchoRun:
 @pytest.fixture(scope="module")
 def echo_run(certification, contract) -> EchoRun:
     """Walk the guide once; each test below checks one step of it."""
-    client = ApiClient(certification.http, certification.secret_headers)
-    api = Api(client, contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
+    client = api.client
     thread = api.create_thread()
     run_input = human(GREETING)
     created = client.post(f"/threads/{thread['thread_id']}/runs", json={"assistant_id": "agent", "input": run_input})
     run_id = created.json().get("run_id") if created.status == 200 else None
     if not run_id:
-        contract.validate(created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
-        expect(
-            False,
-            "RUNS-CREATE",
-            "POST /threads/{thread_id}/runs: the answer has no run_id",
-            expected="a run_id",
-            actual=created.json(),
-            exchange=created,
-            stop=True,
-        )
+        got = contract.validate(created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
+        no_id = "POST /threads/{thread_id}/runs: the answer has no run_id"
+        expect_true(False, rule="RUNS-CREATE", message=no_id, actual=got, exchange=created, stop=True)
     first_poll = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}")
     joined = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}/join")
     after = client.get(f"/threads/{thread['thread_id']}/runs/{run_id}")
     state = client.get(f"/threads/{thread['thread_id']}/state")
     runs = client.get(f"/threads/{thread['thread_id']}/runs")
     return EchoRun(thread, run_input, created, first_poll, joined, after, state, runs)
-
-
-def _last_message(values: object) -> dict:
-    messages = values.get("messages") if isinstance(values, dict) else None
-    return messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
 
 
 def test_new_thread_has_the_documented_fields(api):
@@ -75,51 +71,19 @@ def test_new_thread_has_the_documented_fields(api):
     thread = api.contract.validate(exchange, "POST /threads", status=200, rule="THREADS-CREATE")
     api.cert.track_thread(thread.get("thread_id", ""))
     for key in ("thread_id", "created_at", "updated_at", "metadata", "status", "config", "values"):
-        expect(
-            key in thread,
-            "THREADS-CREATE-FIELDS",
-            f"POST /threads: the new thread lacks {key!r}",
-            expected=key,
-            actual=sorted(thread),
-            exchange=exchange,
-        )
-    expect(
-        thread["status"] == "idle",
-        "THREADS-CREATE-FIELDS",
-        "POST /threads: a new thread is not idle",
-        expected="idle",
-        actual=thread["status"],
-        exchange=exchange,
-    )
+        lacks = f"POST /threads: the new thread lacks {key!r}"
+        expect_contains(sorted(thread), key, rule="THREADS-CREATE-FIELDS", message=lacks, exchange=exchange)
+    not_idle = "POST /threads: a new thread is not idle"
+    expect_equal(thread["status"], "idle", rule="THREADS-CREATE-FIELDS", message=not_idle, exchange=exchange)
     # Containment, not equality: servers may add keys of their own (the reference adds graph_id and
     # assistant_id once a run starts), but every key sent must come back with its value.
-    sent = {**api.tag, **metadata}
-    kept = {k: v for k, v in (thread["metadata"] or {}).items() if k in sent}
-    expect(
-        kept == sent,
-        "THREADS-CREATE-FIELDS",
-        "POST /threads: the metadata sent does not come back as sent",
-        expected={**api.tag, **metadata},
-        actual=thread["metadata"],
-        exchange=exchange,
-    )
-    expect(
-        thread["values"] in (None, {}),
-        "THREADS-CREATE-FIELDS",
-        "POST /threads: a new thread already has state values",
-        expected="null or {}",
-        actual=thread["values"],
-        exchange=exchange,
-    )
-    fetched, fetched_exchange = api.get_thread(thread["thread_id"])
-    expect(
-        fetched["created_at"] == thread["created_at"],
-        "THREADS-GET",
-        "GET /threads/{thread_id}: created_at differs from the one POST /threads returned",
-        expected=thread["created_at"],
-        actual=fetched["created_at"],
-        exchange=fetched_exchange,
-    )
+    sent, changed = {**api.tag, **metadata}, "POST /threads: the metadata sent does not come back as sent"
+    expect_contains(thread["metadata"], sent, rule="THREADS-CREATE-FIELDS", message=changed, exchange=exchange)
+    has_values = "POST /threads: a new thread already has state values"
+    expect_in(thread["values"], (None, {}), rule="THREADS-CREATE-FIELDS", message=has_values, exchange=exchange)
+    fetched, got = api.get_thread(thread["thread_id"])
+    moved = "GET /threads/{thread_id}: created_at differs from the one POST /threads returned"
+    expect_equal(fetched["created_at"], thread["created_at"], rule="THREADS-GET", message=moved, exchange=got)
 
 
 def test_new_thread_has_no_runs(api):
@@ -127,56 +91,27 @@ def test_new_thread_has_no_runs(api):
     thread = api.create_thread()
     exchange = api.client.get(f"/threads/{thread['thread_id']}/runs")
     runs = api.contract.validate(exchange, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
-    expect(
-        runs == [],
-        "RUNS-LIST",
-        "GET /threads/{thread_id}/runs: a new thread already lists runs",
-        expected=[],
-        actual=runs,
-        exchange=exchange,
-    )
+    listed = "GET /threads/{thread_id}/runs: a new thread already lists runs"
+    expect_equal(runs, [], rule="RUNS-LIST", message=listed, exchange=exchange)
 
 
 def test_created_run_belongs_to_the_thread(echo_run, contract):
     """POST /threads/{thread_id}/runs answers with a run of that thread, pending or later."""
     run = contract.validate(echo_run.created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
-    expect(
-        run["thread_id"] == echo_run.thread_id,
-        "RUNS-CREATE",
-        "POST /threads/{thread_id}/runs: the run names another thread",
-        expected=echo_run.thread_id,
-        actual=run["thread_id"],
-        exchange=echo_run.created,
-    )
-    expect(
-        run["status"] in RUN_STATUSES,
-        "RUNS-STATUS-VALUES",
-        f"POST /threads/{{thread_id}}/runs: unknown run status {run['status']!r}",
-        expected=" | ".join(RUN_STATUSES),
-        actual=run["status"],
-        exchange=echo_run.created,
-    )
-    expect(
-        run["status"] in ("pending", "running", "success"),
-        "RUNS-CREATE",
-        "POST /threads/{thread_id}/runs: a new run of the echo graph is in a state it cannot be in",
-        expected="pending (or running/success)",
-        actual=run["status"],
-        exchange=echo_run.created,
-    )
+    created = echo_run.created
+    other_thread = "POST /threads/{thread_id}/runs: the run names another thread"
+    expect_equal(run["thread_id"], echo_run.thread_id, rule="RUNS-CREATE", message=other_thread, exchange=created)
+    unknown = f"POST /threads/{{thread_id}}/runs: unknown run status {run['status']!r}"
+    expect_in(run["status"], RUN_STATUSES, rule="RUNS-STATUS-VALUES", message=unknown, exchange=created)
+    cannot = "POST /threads/{thread_id}/runs: a new run of the echo graph is in a state it cannot be in"
+    expect_in(run["status"], NEW_RUN_STATUSES, rule="RUNS-CREATE", message=cannot, exchange=created)
 
 
 def test_first_poll_shows_a_legal_status(echo_run, contract):
     """GET .../runs/{run_id} right after creation shows pending or a later legal status."""
     run = contract.validate(echo_run.first_poll, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
-    expect(
-        run["status"] in ("pending", "running", "success"),
-        "RUNS-STATUS-VALUES",
-        "GET /threads/{thread_id}/runs/{run_id}: the first poll shows a status the run cannot have",
-        expected="pending | running | success",
-        actual=run["status"],
-        exchange=echo_run.first_poll,
-    )
+    cannot = "GET /threads/{thread_id}/runs/{run_id}: the first poll shows a status the run cannot have"
+    expect_in(run["status"], NEW_RUN_STATUSES, rule="RUNS-STATUS-VALUES", message=cannot, exchange=echo_run.first_poll)
 
 
 def test_join_returns_the_final_values(echo_run, contract):
@@ -184,102 +119,47 @@ def test_join_returns_the_final_values(echo_run, contract):
     values = contract.validate(
         echo_run.joined, "GET /threads/{thread_id}/runs/{run_id}/join", status=200, rule="RUNS-JOIN"
     )
-    last = _last_message(values)
-    expect(
-        last.get("content") == f"{ECHO_PREFIX}{GREETING}" and last.get("type") == "ai",
-        "RUNS-JOIN",
-        "GET .../join returned before the run's final values existed",
-        expected=f"the AI echo {ECHO_PREFIX}{GREETING!s} as the last message",
-        actual=last or values,
-        exchange=echo_run.joined,
-    )
+    echo = {"type": "ai", "content": f"{ECHO_PREFIX}{GREETING}"}
+    early = "GET .../join returned before the run's final values existed"
+    expect_contains(last_message(values), echo, rule="RUNS-JOIN", message=early, exchange=echo_run.joined)
 
 
 def test_run_after_join_is_success_with_its_inputs(echo_run, contract, target):
     """After join, the run is success, with its thread, its assistant, its input and multitask strategy."""
     run = contract.validate(echo_run.after, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
-    expect(
-        run["status"] == "success",
-        "RUNS-JOIN",
-        "GET .../runs/{run_id} after join: the run is not finished, so join answered early",
-        expected="success",
-        actual=run["status"],
-        exchange=echo_run.after,
-    )
-    expect(
-        run["thread_id"] == echo_run.thread_id,
-        "RUNS-GET",
-        "the run names another thread",
-        expected=echo_run.thread_id,
-        actual=run["thread_id"],
-        exchange=echo_run.after,
-    )
-    expect(
-        run["assistant_id"] in (target.assistants["agent"], "agent"),
-        "RUNS-GET",
-        "the run does not name the assistant it was started with",
-        expected=f"{target.assistants['agent']} (the agent graph's assistant)",
-        actual=run["assistant_id"],
-        exchange=echo_run.after,
-    )
-    kwargs = run.get("kwargs") or {}
-    expect(
-        kwargs.get("input") == echo_run.run_input,
-        "RUNS-GET",
-        "the run's kwargs.input is not the input sent",
-        expected=echo_run.run_input,
-        actual=kwargs.get("input"),
-        exchange=echo_run.after,
-    )
+    after = echo_run.after
+    early = "GET .../runs/{run_id} after join: the run is not finished, so join answered early"
+    expect_equal(run["status"], "success", rule="RUNS-JOIN", message=early, exchange=after)
+    other_thread = "the run names another thread"
+    expect_equal(run["thread_id"], echo_run.thread_id, rule="RUNS-GET", message=other_thread, exchange=after)
+    agent, other_assistant = target.assistants["agent"], "the run does not name the assistant it was started with"
+    expect_in(run["assistant_id"], (agent, "agent"), rule="RUNS-GET", message=other_assistant, exchange=after)
+    kwargs, other_input = run.get("kwargs") or {}, "the run's kwargs.input is not the input sent"
+    expect_equal(kwargs.get("input"), echo_run.run_input, rule="RUNS-GET", message=other_input, exchange=after)
     default = contract.document["components"]["schemas"]["RunCreateStateful"]["properties"]["multitask_strategy"][
         "default"
     ]
-    expect(
-        run.get("multitask_strategy") == default,
-        "RUNS-GET",
-        "the run's multitask_strategy is not the documented default",
-        expected=default,
-        actual=run.get("multitask_strategy"),
-        exchange=echo_run.after,
-    )
+    not_default = "the run's multitask_strategy is not the documented default"
+    expect_equal(run.get("multitask_strategy"), default, rule="RUNS-GET", message=not_default, exchange=after)
 
 
 def test_state_after_run_ends_with_the_echo(echo_run, contract):
     """The thread state after the run holds the human message, then the echo as the last message."""
     state = contract.validate(echo_run.state, "GET /threads/{thread_id}/state", status=200, rule="STATE-GET")
-    messages = (state.get("values") or {}).get("messages") if isinstance(state.get("values"), dict) else None
-    kinds = [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
-    expected = [("human", GREETING), ("ai", f"{ECHO_PREFIX}{GREETING}")]
-    expect(
-        kinds == expected,
-        "STATE-AFTER-RUN",
-        "the state after the run does not hold the conversation",
-        expected=expected,
-        actual=kinds or state.get("values"),
-        exchange=echo_run.state,
-    )
+    kinds, expected = conversation(state.get("values")), [("human", GREETING), ("ai", f"{ECHO_PREFIX}{GREETING}")]
+    lost = "the state after the run does not hold the conversation"
+    expect_equal(kinds, expected, rule="STATE-AFTER-RUN", message=lost, exchange=echo_run.state)
 
 
 def test_runs_list_holds_exactly_that_run(echo_run, contract):
     """GET /threads/{thread_id}/runs lists the one run created on the thread, finished."""
     runs = contract.validate(echo_run.runs, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
     run_id = echo_run.created.json()["run_id"]
-    expect(
-        [r.get("run_id") for r in runs] == [run_id],
-        "RUNS-LIST",
-        "GET /threads/{thread_id}/runs does not list exactly the run created",
-        expected=[run_id],
-        actual=[r.get("run_id") for r in runs],
-        exchange=echo_run.runs,
-    )
-    expect(
-        runs[0].get("status") == "success",
-        "RUNS-LIST",
-        "the listed run does not show its final status",
-        expected="success",
-        actual=runs[0].get("status"),
-        exchange=echo_run.runs,
-    )
+    listed = [r.get("run_id") for r in runs]
+    not_exactly = "GET /threads/{thread_id}/runs does not list exactly the run created"
+    expect_equal(listed, [run_id], rule="RUNS-LIST", message=not_exactly, exchange=echo_run.runs)
+    not_final = "the listed run does not show its final status"
+    expect_equal(runs[0].get("status"), "success", rule="RUNS-LIST", message=not_final, exchange=echo_run.runs)
 
 
 def test_polling_reaches_success(api):
@@ -287,31 +167,13 @@ def test_polling_reaches_success(api):
     thread = api.create_thread()
     run, _ = api.start_run(thread["thread_id"], "agent", human("poll me"))
     final = api.wait_run(thread["thread_id"], run["run_id"])
-    expect(
-        final["status"] == "success",
-        "RUNS-LIFECYCLE",
-        "the echo run did not end in success",
-        expected="success",
-        actual=final["status"],
-    )
+    expect_equal(final["status"], "success", rule="RUNS-LIFECYCLE", message="the echo run did not end in success")
     after, exchange = api.get_thread(thread["thread_id"])
-    expect(
-        after["status"] == "idle",
-        "THREAD-STATUS-IDLE",
-        "the thread is not idle after its run succeeded",
-        expected="idle",
-        actual=after["status"],
-        exchange=exchange,
-    )
-    last = _last_message(after.get("values"))
-    expect(
-        last.get("content") == f"{ECHO_PREFIX}poll me",
-        "STATE-AFTER-RUN",
-        "GET /threads/{thread_id}: values do not end with the echo after the run",
-        expected="echo: poll me",
-        actual=last or after.get("values"),
-        exchange=exchange,
-    )
+    not_idle = "the thread is not idle after its run succeeded"
+    expect_equal(after["status"], "idle", rule="THREAD-STATUS-IDLE", message=not_idle, exchange=exchange)
+    last = last_message(after.get("values")).get("content")
+    no_echo = "GET /threads/{thread_id}: values do not end with the echo after the run"
+    expect_equal(last, f"{ECHO_PREFIX}poll me", rule="STATE-AFTER-RUN", message=no_echo, exchange=exchange)
 
 
 def test_unknown_run_is_404(api):
@@ -346,7 +208,7 @@ class ManyRuns:
 def many_runs(certification, contract) -> ManyRuns:
     """More runs than the default limit, created one after the other (enqueued: each runs when the one
     before has finished), so that their order is certain and the status filter has both kinds to tell apart."""
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     thread_id = api.create_thread()["thread_id"]
     run_ids = []
     for n in range(11):
@@ -364,8 +226,9 @@ def _list_runs(api: Api, many: ManyRuns, rule: str, **params) -> tuple[list[dict
     exchange = api.client.get(f"/threads/{many.thread_id}/runs", params=params or None)
     expect_status(exchange, 200, rule=rule)
     runs = exchange.json()
-    expect(isinstance(runs, list) and all(isinstance(r, dict) for r in runs), rule, f"{LIST}: not a list of runs",
-           expected="a list of Run objects", actual=exchange.body_excerpt(200), exchange=exchange)  # fmt: skip
+    is_list = isinstance(runs, list) and all(isinstance(r, dict) for r in runs)
+    not_list, wanted, excerpt = f"{LIST}: not a list of runs", "a list of Run objects", exchange.body_excerpt(200)
+    expect_true(is_list, rule=rule, message=not_list, expected=wanted, actual=excerpt, exchange=exchange)
     return runs, exchange
 
 
@@ -376,8 +239,8 @@ def _schema(api: Api, exchange: Exchange, rule: str, select: list[str] | None = 
 def test_runs_list_default_is_the_newest_10(api, many_runs):
     """Without limit, GET .../runs answers the 10 newest runs, newest first (default limit 10)."""
     runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-PAGING")
-    expect_equal([r.get("run_id") for r in runs], many_runs.newest_first[:10], rule="RUNS-LIST-PAGING",
-                 exchange=exchange)  # fmt: skip
+    newest = many_runs.newest_first[:10]
+    expect_equal([r.get("run_id") for r in runs], newest, rule="RUNS-LIST-PAGING", exchange=exchange)
     _schema(api, exchange, "RUNS-LIST-PAGING")
 
 
@@ -385,8 +248,8 @@ def test_runs_list_default_is_the_newest_10(api, many_runs):
 def test_runs_list_limit_and_offset_page_through(api, many_runs, limit, offset):
     """limit and offset cut pages from the newest-first list."""
     runs, exchange = _list_runs(api, many_runs, "RUNS-LIST-PAGING", limit=limit, offset=offset)
-    expect_equal([r.get("run_id") for r in runs], many_runs.newest_first[offset : offset + limit],
-                 rule="RUNS-LIST-PAGING", exchange=exchange)  # fmt: skip
+    page = many_runs.newest_first[offset : offset + limit]
+    expect_equal([r.get("run_id") for r in runs], page, rule="RUNS-LIST-PAGING", exchange=exchange)
     _schema(api, exchange, "RUNS-LIST-PAGING")
 
 

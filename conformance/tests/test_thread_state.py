@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect_contains, expect_equal, expect_in, expect_true
 from conformance.graphs import (
     ECHO_PREFIX,
     FAIL_NODE,
@@ -13,6 +13,7 @@ from conformance.graphs import (
     INTERRUPT_OUTER_NODE,
     INTERRUPT_QUESTION,
 )
+from conformance.tests.values import conversation
 
 pytestmark = pytest.mark.area("thread-state")
 
@@ -28,137 +29,59 @@ def test_fresh_thread_state_is_empty(api):
     """A thread without runs has empty values, no next nodes and no tasks."""
     thread = api.create_thread()
     state, exchange = _state(api, thread["thread_id"])
-    expect(
-        state["values"] in ({}, [], None),
-        "STATE-FRESH",
-        "a fresh thread's state already has values",
-        expected="{}",
-        actual=state["values"],
-        exchange=exchange,
-    )
-    expect(
-        state["next"] == [],
-        "STATE-FRESH",
-        "a fresh thread's state names next nodes",
-        expected=[],
-        actual=state["next"],
-        exchange=exchange,
-    )
-    expect(
-        state.get("tasks", []) == [],
-        "STATE-FRESH",
-        "a fresh thread's state has tasks",
-        expected=[],
-        actual=state.get("tasks"),
-        exchange=exchange,
-    )
+    has_values = "a fresh thread's state already has values"
+    expect_in(state["values"], ({}, [], None), rule="STATE-FRESH", message=has_values, exchange=exchange)
+    has_next = "a fresh thread's state names next nodes"
+    expect_equal(state["next"], [], rule="STATE-FRESH", message=has_next, exchange=exchange)
+    has_tasks = "a fresh thread's state has tasks"
+    expect_equal(state.get("tasks", []), [], rule="STATE-FRESH", message=has_tasks, exchange=exchange)
 
 
 def test_state_after_run_holds_the_conversation_and_checkpoint(api, prepared):
     """After a finished run: the human message then the echo, no next nodes, a checkpoint of this thread."""
     thread_id = prepared.ids["done"]
     state, exchange = _state(api, thread_id)
-    messages = state["values"].get("messages") if isinstance(state["values"], dict) else None
-    kinds = [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
-    wanted = [("human", "hello"), ("ai", f"{ECHO_PREFIX}hello")]
-    expect(
-        kinds == wanted,
-        "STATE-AFTER-RUN",
-        "the state does not hold the conversation",
-        expected=wanted,
-        actual=kinds or state["values"],
-        exchange=exchange,
-    )
-    expect(
-        state["next"] == [],
-        "STATE-AFTER-RUN",
-        "a finished thread's state still names next nodes",
-        expected=[],
-        actual=state["next"],
-        exchange=exchange,
-    )
+    wanted, lost = [("human", "hello"), ("ai", f"{ECHO_PREFIX}hello")], "the state does not hold the conversation"
+    expect_equal(conversation(state["values"]), wanted, rule="STATE-AFTER-RUN", message=lost, exchange=exchange)
+    has_next = "a finished thread's state still names next nodes"
+    expect_equal(state["next"], [], rule="STATE-AFTER-RUN", message=has_next, exchange=exchange)
     checkpoint = state.get("checkpoint") or {}
-    expect(
-        checkpoint.get("thread_id") == thread_id and checkpoint.get("checkpoint_id"),
-        "STATE-AFTER-RUN",
-        "the state's checkpoint does not identify a checkpoint of this thread",
-        expected={"thread_id": thread_id, "checkpoint_id": "(an id)"},
-        actual=checkpoint,
-        exchange=exchange,
-    )
-    expect(
-        state.get("created_at"),
-        "STATE-AFTER-RUN",
-        "the state of a checkpoint has no created_at",
-        expected="a timestamp",
-        actual=state.get("created_at"),
-        exchange=exchange,
-    )
+    ours = checkpoint.get("thread_id") == thread_id and checkpoint.get("checkpoint_id")
+    not_ours = "the state's checkpoint does not identify a checkpoint of this thread"
+    wanted = {"thread_id": thread_id, "checkpoint_id": "(an id)"}
+    expect_true(ours, rule="STATE-AFTER-RUN", message=not_ours, expected=wanted, actual=checkpoint, exchange=exchange)
+    stamp, undated = state.get("created_at"), "the state of a checkpoint has no created_at"
+    expect_true(stamp, rule="STATE-AFTER-RUN", message=undated, expected="a timestamp", actual=stamp, exchange=exchange)
 
 
 def test_interrupted_state_names_next_node_and_interrupt(api, prepared):
     """An interrupted thread: next names the waiting node; its task and `interrupts` carry the value."""
     state, exchange = _state(api, prepared.ids["interrupted"])
-    expect(
-        state["next"] == [INTERRUPT_OUTER_NODE],
-        "STATE-INTERRUPTED",
-        "next does not name the interrupted node",
-        expected=[INTERRUPT_OUTER_NODE],
-        actual=state["next"],
-        exchange=exchange,
-    )
+    not_next = "next does not name the interrupted node"
+    expect_equal(state["next"], [INTERRUPT_OUTER_NODE], rule="STATE-INTERRUPTED", message=not_next, exchange=exchange)
     tasks = state.get("tasks") or []
     task = tasks[0] if tasks and isinstance(tasks[0], dict) else {}
-    expect(
-        task.get("name") == INTERRUPT_OUTER_NODE,
-        "STATE-INTERRUPTED",
-        "no task for the interrupted node",
-        expected=INTERRUPT_OUTER_NODE,
-        actual=[t.get("name") for t in tasks if isinstance(t, dict)],
-        exchange=exchange,
-    )
+    no_task = "no task for the interrupted node"
+    expect_equal(task.get("name"), INTERRUPT_OUTER_NODE, rule="STATE-INTERRUPTED", message=no_task, exchange=exchange)
     task_values = [i.get("value") for i in task.get("interrupts") or [] if isinstance(i, dict)]
-    expect(
-        task_values == [INTERRUPT_QUESTION],
-        "STATE-INTERRUPTED",
-        "tasks[].interrupts lacks the interrupt value",
-        expected=[INTERRUPT_QUESTION],
-        actual=task_values,
-        exchange=exchange,
-    )
+    lacks = "tasks[].interrupts lacks the interrupt value"
+    expect_equal(task_values, [INTERRUPT_QUESTION], rule="STATE-INTERRUPTED", message=lacks, exchange=exchange)
     top_values = [i.get("value") for i in state.get("interrupts") or [] if isinstance(i, dict)]
-    expect(
-        top_values == [INTERRUPT_QUESTION],
-        "STATE-INTERRUPTED",
-        "the state's interrupts lack the interrupt value",
-        expected=[INTERRUPT_QUESTION],
-        actual=top_values,
-        exchange=exchange,
-    )
+    lack = "the state's interrupts lack the interrupt value"
+    expect_equal(top_values, [INTERRUPT_QUESTION], rule="STATE-INTERRUPTED", message=lack, exchange=exchange)
 
 
 def test_errored_state_shows_the_task_error(api, prepared):
     """An errored thread: the failing task is listed with its error."""
     state, exchange = _state(api, prepared.ids["error"])
     tasks = [t for t in state.get("tasks") or [] if isinstance(t, dict)]
-    failing = [t for t in tasks if t.get("name") == FAIL_NODE]
-    expect(
-        failing,
-        "STATE-ERROR",
-        "the failing task is not listed",
-        expected=FAIL_NODE,
-        actual=[t.get("name") for t in tasks],
-        exchange=exchange,
-    )
-    error = failing[0].get("error")
-    expect(
-        isinstance(error, str) and FAILURE_MESSAGE in error,
-        "STATE-ERROR",
-        "tasks[].error does not carry the error the node raised",
-        expected=f"a text containing {FAILURE_MESSAGE!r}",
-        actual=error,
-        exchange=exchange,
-    )
+    names, unlisted = [t.get("name") for t in tasks], "the failing task is not listed"
+    expect_contains(names, FAIL_NODE, rule="STATE-ERROR", message=unlisted, exchange=exchange)
+    error = tasks[names.index(FAIL_NODE)].get("error")
+    carried = isinstance(error, str) and FAILURE_MESSAGE in error
+    lost = "tasks[].error does not carry the error the node raised"
+    wanted = f"a text containing {FAILURE_MESSAGE!r}"
+    expect_true(carried, rule="STATE-ERROR", message=lost, expected=wanted, actual=error, exchange=exchange)
 
 
 def test_subgraphs_true_includes_the_subgraph_state(api, prepared):
@@ -167,22 +90,12 @@ def test_subgraphs_true_includes_the_subgraph_state(api, prepared):
     tasks = [t for t in state.get("tasks") or [] if isinstance(t, dict)]
     task = next((t for t in tasks if t.get("name") == INTERRUPT_OUTER_NODE), {})
     sub = task.get("state")
-    expect(
-        isinstance(sub, dict) and "values" in sub,
-        "STATE-SUBGRAPHS",
-        "subgraphs=true: the subgraph task carries no subgraph state",
-        expected="a ThreadState in tasks[].state",
-        actual=sub,
-        exchange=exchange,
-    )
-    expect(
-        sub.get("next") == [INTERRUPT_INNER_NODE],
-        "STATE-SUBGRAPHS",
-        "subgraphs=true: the subgraph state does not name its own waiting node",
-        expected=[INTERRUPT_INNER_NODE],
-        actual=sub.get("next"),
-        exchange=exchange,
-    )
+    is_state = isinstance(sub, dict) and "values" in sub
+    no_state = "subgraphs=true: the subgraph task carries no subgraph state"
+    wanted = "a ThreadState in tasks[].state"
+    expect_true(is_state, rule="STATE-SUBGRAPHS", message=no_state, expected=wanted, actual=sub, exchange=exchange)
+    elsewhere = "subgraphs=true: the subgraph state does not name its own waiting node"
+    expect_equal(sub.get("next"), [INTERRUPT_INNER_NODE], rule="STATE-SUBGRAPHS", message=elsewhere, exchange=exchange)
     api.contract.validate_body(sub, "ThreadState", exchange=exchange)
 
 
@@ -191,14 +104,8 @@ def test_subgraphs_false_omits_the_subgraph_state(api, prepared):
     state, exchange = _state(api, prepared.ids["interrupted"])
     tasks = [t for t in state.get("tasks") or [] if isinstance(t, dict)]
     nested = [t.get("state") for t in tasks if isinstance(t.get("state"), dict) and "values" in t["state"]]
-    expect(
-        nested == [],
-        "STATE-SUBGRAPHS",
-        "subgraph state returned although subgraphs was not asked for",
-        expected="no nested state",
-        actual=nested,
-        exchange=exchange,
-    )
+    unasked = "subgraph state returned although subgraphs was not asked for"
+    expect_equal(nested, [], rule="STATE-SUBGRAPHS", message=unasked, exchange=exchange)
 
 
 def test_unknown_thread_state_is_404(api):

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_true
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, STEP_NODES
 from conformance.tests.flows import Api, human
+from conformance.tests.values import conversation
 
 pytestmark = pytest.mark.area("thread-state")
 
@@ -41,7 +42,7 @@ def _state(api: Api, thread_id: str) -> tuple[dict, Exchange]:
 @pytest.fixture(scope="module")
 def threads(certification, contract) -> Prepared:
     """Each role's thread with its runs finished; runs of different threads proceed together."""
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     prepared = Prepared()
     for role in THREADS:
         prepared.ids[role] = api.create_thread({"role": role})["thread_id"]
@@ -60,11 +61,6 @@ def threads(certification, contract) -> Prepared:
     return prepared
 
 
-def _contents(values: object) -> list[tuple[str, str]]:
-    messages = values.get("messages") if isinstance(values, dict) else None
-    return [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
-
-
 def _checkpoint_id(state: dict) -> str | None:
     return (state.get("checkpoint") or {}).get("checkpoint_id")
 
@@ -73,14 +69,9 @@ def _update(api: Api, thread_id: str, body: dict) -> tuple[dict, Exchange]:
     exchange = api.client.post(f"/threads/{thread_id}/state", json=body)
     answer = api.contract.validate(exchange, UPDATE, status=200, rule="STATE-UPDATE")
     checkpoint = answer.get("checkpoint") if isinstance(answer, dict) else None
-    expect(
-        isinstance(checkpoint, dict) and checkpoint.get("checkpoint_id"),
-        "STATE-UPDATE",
-        "the state update does not name the checkpoint it made",
-        expected="checkpoint.checkpoint_id",
-        actual=answer,
-        exchange=exchange,
-    )
+    named = isinstance(checkpoint, dict) and checkpoint.get("checkpoint_id")
+    unnamed, wanted = "the state update does not name the checkpoint it made", "checkpoint.checkpoint_id"
+    expect_true(named, rule="STATE-UPDATE", message=unnamed, expected=wanted, actual=answer, exchange=exchange)
     return checkpoint, exchange
 
 
@@ -95,19 +86,15 @@ def test_update_values_makes_a_new_checkpoint(api, threads):
     before, _ = _state(api, thread_id)
     made, _ = _update(api, thread_id, {"values": {"answer": "patched"}})
     after, got = _state(api, thread_id)
-    expect(
-        _checkpoint_id(after) == made["checkpoint_id"] != _checkpoint_id(before),
-        "STATE-UPDATE",
-        "the state afterwards is not at the checkpoint the update made",
-        expected=made["checkpoint_id"],
-        actual=_checkpoint_id(after),
-        exchange=got,
-    )
+    at, made_id = _checkpoint_id(after), made["checkpoint_id"]
+    elsewhere = "the state afterwards is not at the checkpoint the update made"
+    moved = at == made_id != _checkpoint_id(before)
+    expect_true(moved, rule="STATE-UPDATE", message=elsewhere, expected=made_id, actual=at, exchange=got)
     parent = (after.get("parent_checkpoint") or {}).get("checkpoint_id")
     expect_equal(parent, _checkpoint_id(before), rule="STATE-UPDATE", exchange=got)
     values = after["values"] if isinstance(after["values"], dict) else {}
     expect_equal(values.get("answer"), "patched", rule="STATE-UPDATE", exchange=got)
-    expect_equal(_contents(values), ONE_RUN, rule="STATE-UPDATE", exchange=got)
+    expect_equal(conversation(values), ONE_RUN, rule="STATE-UPDATE", exchange=got)
     expect_equal((after.get("metadata") or {}).get("source"), "update", rule="STATE-UPDATE", exchange=got)
 
 
@@ -121,14 +108,10 @@ def test_update_as_node_continues_after_that_node(api, threads, node):
     wanted = list(STEP_NODES[position + 1 : position + 2])
     expect_equal(after["next"], wanted, rule="STATE-UPDATE-AS-NODE", exchange=got)
     steps = after["values"].get("steps") if isinstance(after["values"], dict) else None
-    expect(
-        isinstance(steps, list) and steps[-1:] == [f"by-{node}"],
-        "STATE-UPDATE-AS-NODE",
-        "the update's value was not applied through the state's reducer",
-        expected=f"steps ending with 'by-{node}'",
-        actual=steps,
-        exchange=got,
-    )
+    applied = isinstance(steps, list) and steps[-1:] == [f"by-{node}"]
+    unapplied = "the update's value was not applied through the state's reducer"
+    wanted = f"steps ending with 'by-{node}'"
+    expect_true(applied, rule="STATE-UPDATE-AS-NODE", message=unapplied, expected=wanted, actual=steps, exchange=got)
 
 
 def test_update_as_an_unknown_node_is_refused(api, threads):
@@ -151,7 +134,7 @@ def test_update_at_a_checkpoint_forks_from_it(api, threads):
     expect_equal(_checkpoint_id(after), made["checkpoint_id"], rule="STATE-UPDATE-CHECKPOINT", exchange=got)
     parent = (after.get("parent_checkpoint") or {}).get("checkpoint_id")
     expect_equal(parent, first.get("checkpoint_id"), rule="STATE-UPDATE-CHECKPOINT", exchange=got)
-    expect_equal(_contents(after["values"]), ONE_RUN, rule="STATE-UPDATE-CHECKPOINT", exchange=got)
+    expect_equal(conversation(after["values"]), ONE_RUN, rule="STATE-UPDATE-CHECKPOINT", exchange=got)
 
 
 # ------------------------------------------------------------------------------------ at a checkpoint
@@ -160,11 +143,11 @@ def test_state_at_a_checkpoint_by_id(api, threads):
     thread_id = threads.ids["two-runs"]
     first = threads.first_run_checkpoints["two-runs"]
     latest, read = _state(api, thread_id)
-    expect_equal(_contents(latest["values"]), TWO_RUNS, rule="STATE-AT-CHECKPOINT", exchange=read)
+    expect_equal(conversation(latest["values"]), TWO_RUNS, rule="STATE-AT-CHECKPOINT", exchange=read)
     exchange = api.client.get(f"/threads/{thread_id}/state/{first['checkpoint_id']}")
     state = api.contract.validate(exchange, AT_CHECKPOINT, status=200, rule="STATE-AT-CHECKPOINT")
     expect_equal(_checkpoint_id(state), first["checkpoint_id"], rule="STATE-AT-CHECKPOINT", exchange=exchange)
-    expect_equal(_contents(state["values"]), ONE_RUN, rule="STATE-AT-CHECKPOINT", exchange=exchange)
+    expect_equal(conversation(state["values"]), ONE_RUN, rule="STATE-AT-CHECKPOINT", exchange=exchange)
 
 
 @pytest.mark.parametrize("shape", ["full", "checkpoint_id-only"])
@@ -176,7 +159,7 @@ def test_state_at_a_checkpoint_by_post(api, threads, shape):
     exchange = api.client.post(f"/threads/{thread_id}/state/checkpoint", json={"checkpoint": checkpoint})
     state = api.contract.validate(exchange, CHECKPOINT_POST, status=200, rule="STATE-AT-CHECKPOINT")
     expect_equal(_checkpoint_id(state), first["checkpoint_id"], rule="STATE-AT-CHECKPOINT", exchange=exchange)
-    expect_equal(_contents(state["values"]), ONE_RUN, rule="STATE-AT-CHECKPOINT", exchange=exchange)
+    expect_equal(conversation(state["values"]), ONE_RUN, rule="STATE-AT-CHECKPOINT", exchange=exchange)
 
 
 def test_state_at_an_unknown_checkpoint_is_not_the_latest(api, threads):
@@ -185,7 +168,7 @@ def test_state_at_an_unknown_checkpoint_is_not_the_latest(api, threads):
     exchange = api.client.get(f"/threads/{thread_id}/state/{api.new_id()}")
     if exchange.status == 200:
         state = api.contract.validate(exchange, AT_CHECKPOINT, status=200, rule="STATE-AT-CHECKPOINT")
-        expect_equal(_contents(state["values"]), [], rule="STATE-AT-CHECKPOINT", exchange=exchange)
+        expect_equal(conversation(state["values"]), [], rule="STATE-AT-CHECKPOINT", exchange=exchange)
     else:
         api.contract.validate(exchange, AT_CHECKPOINT, status=404, rule="STATE-AT-CHECKPOINT")
 

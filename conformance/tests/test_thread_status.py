@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.checks import expect
+from conformance.contract.checks import expect_equal, expect_ids, expect_true
 from conformance.tests.flows import human
 
 pytestmark = pytest.mark.area("thread-status")
@@ -20,23 +20,12 @@ def test_new_thread_is_idle_and_found_by_idle_search(api):
     """A new thread shows status idle and a status=idle search finds it."""
     thread = api.create_thread()
     fetched, exchange = api.get_thread(thread["thread_id"])
-    expect(
-        fetched["status"] == "idle",
-        "THREAD-STATUS-IDLE",
-        "GET /threads/{thread_id}: a new thread is not idle",
-        expected="idle",
-        actual=fetched["status"],
-        exchange=exchange,
-    )
+    not_idle = "GET /threads/{thread_id}: a new thread is not idle"
+    expect_equal(fetched["status"], "idle", rule="THREAD-STATUS-IDLE", message=not_idle, exchange=exchange)
     found, exchange = api.search({"status": "idle", "metadata": api.tag}, rule="SEARCH-STATUS")
-    expect(
-        [t.get("thread_id") for t in found] == [thread["thread_id"]],
-        "SEARCH-STATUS",
-        "POST /threads/search: status=idle does not find the new idle thread",
-        expected=[thread["thread_id"]],
-        actual=[t.get("thread_id") for t in found],
-        exchange=exchange,
-    )
+    missed = "POST /threads/search: status=idle does not find the new idle thread"
+    ids = [t.get("thread_id") for t in found]
+    expect_equal(ids, [thread["thread_id"]], rule="SEARCH-STATUS", message=missed, exchange=exchange)
 
 
 @pytest.mark.parametrize("status", ["idle", "interrupted", "error"])
@@ -44,14 +33,8 @@ def test_thread_shows_its_status(api, prepared, status):
     """GET /threads/{thread_id} shows the status its last run left it in."""
     for thread_id in sorted(prepared.by_status(status)):
         fetched, exchange = api.get_thread(thread_id)
-        expect(
-            fetched["status"] == status,
-            STATUS_RULES[status],
-            f"GET /threads/{{thread_id}}: the thread should be {status}",
-            expected=status,
-            actual=fetched["status"],
-            exchange=exchange,
-        )
+        other = f"GET /threads/{{thread_id}}: the thread should be {status}"
+        expect_equal(fetched["status"], status, rule=STATUS_RULES[status], message=other, exchange=exchange)
 
 
 @pytest.mark.parametrize("status", ["idle", "interrupted", "error", "busy"])
@@ -60,22 +43,11 @@ def test_search_by_status_returns_exactly_that_status(api, prepared, status):
     found, exchange = api.search({"status": status, "metadata": prepared.tag, "limit": 100}, rule="SEARCH-STATUS")
     got = {t.get("thread_id"): t.get("status") for t in found}
     wanted = prepared.by_status(status)
-    expect(
-        set(got) == wanted,
-        "SEARCH-STATUS",
-        f"POST /threads/search: status filter not applied: asked {status}",
-        expected=sorted(wanted),
-        actual=got,
-        exchange=exchange,
-    )
-    expect(
-        all(s == status for s in got.values()),
-        "SEARCH-STATUS",
-        f"POST /threads/search: asked {status}, got threads with another status",
-        expected=status,
-        actual=got,
-        exchange=exchange,
-    )
+    not_applied = f"POST /threads/search: status filter not applied: asked {status}"
+    expect_ids(got, exactly=wanted, rule="SEARCH-STATUS", message=not_applied, exchange=exchange)
+    others = f"POST /threads/search: asked {status}, got threads with another status"
+    same = all(s == status for s in got.values())
+    expect_true(same, rule="SEARCH-STATUS", message=others, expected=status, actual=got, exchange=exchange)
 
 
 def test_busy_thread_shows_busy_and_is_found_by_busy_search(api):
@@ -86,23 +58,13 @@ def test_busy_thread_shows_busy_and_is_found_by_busy_search(api):
     try:
         api.wait_thread_status(thread_id, "busy", "THREAD-STATUS-BUSY")
         found, exchange = api.search({"status": "busy", "metadata": api.tag}, rule="SEARCH-STATUS")
-        expect(
-            [t.get("thread_id") for t in found] == [thread_id],
-            "SEARCH-STATUS",
-            "POST /threads/search: status filter not applied: asked busy, the running thread is missing",
-            expected=[thread_id],
-            actual=[(t.get("thread_id"), t.get("status")) for t in found],
-            exchange=exchange,
-        )
+        missing = "POST /threads/search: status filter not applied: asked busy, the running thread is missing"
+        ids = [t.get("thread_id") for t in found]
+        expect_equal(ids, [thread_id], rule="SEARCH-STATUS", message=missing, exchange=exchange)
         idle, exchange = api.search({"status": "idle", "metadata": api.tag}, rule="SEARCH-STATUS")
-        expect(
-            idle == [],
-            "SEARCH-STATUS",
-            "POST /threads/search: asked idle, got the busy thread",
-            expected=[],
-            actual=[(t.get("thread_id"), t.get("status")) for t in idle],
-            exchange=exchange,
-        )
+        busy_found = "POST /threads/search: asked idle, got the busy thread"
+        ids = [t.get("thread_id") for t in idle]
+        expect_equal(ids, [], rule="SEARCH-STATUS", message=busy_found, exchange=exchange)
     finally:
         api.cancel_run(thread_id, run["run_id"])
 
@@ -111,14 +73,8 @@ def test_find_thread_by_id(api):
     """GET /threads/{thread_id} returns the thread created, with its metadata."""
     thread = api.create_thread({"purpose": "by-id"})
     fetched, exchange = api.get_thread(thread["thread_id"])
-    expect(
-        fetched["metadata"] == thread["metadata"],
-        "THREADS-GET",
-        "GET /threads/{thread_id}: the metadata differs from what was stored",
-        expected=thread["metadata"],
-        actual=fetched["metadata"],
-        exchange=exchange,
-    )
+    changed = "GET /threads/{thread_id}: the metadata differs from what was stored"
+    expect_equal(fetched["metadata"], thread["metadata"], rule="THREADS-GET", message=changed, exchange=exchange)
 
 
 METADATA_VALUES = {
@@ -141,14 +97,9 @@ def test_find_threads_by_metadata(api, kind):
     decoy = api.create_thread({"probe": other})
     found, exchange = api.search({"metadata": {**api.tag, "probe": value}, "limit": 100}, rule="SEARCH-METADATA")
     ids = [t.get("thread_id") for t in found]
-    expect(
-        ids == [match["thread_id"]],
-        "SEARCH-METADATA",
-        f"POST /threads/search: metadata filter on a {kind} value not applied",
-        expected=[match["thread_id"]],
-        actual=["(the decoy) " + i if i == decoy["thread_id"] else i for i in ids],
-        exchange=exchange,
-    )
+    shown = ["(the decoy) " + i if i == decoy["thread_id"] else i for i in ids]  # equal to [match] iff ids are
+    not_applied = f"POST /threads/search: metadata filter on a {kind} value not applied"
+    expect_equal(shown, [match["thread_id"]], rule="SEARCH-METADATA", message=not_applied, exchange=exchange)
 
 
 def test_unknown_thread_is_404(api):

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.checks import expect_equal, expect_in, expect_true
+from conformance.contract.client import Exchange
 from conformance.plugin.webhooks import Call, Hook, WebhookReceiver
 from conformance.tests.flows import TERMINAL_RUN_STATUSES, Api, human, location_ids, request_located
 
@@ -81,7 +81,7 @@ def _follow(api: Api, hooked: HookedRun, case: str) -> HookedRun:
 
 @pytest.fixture(scope="module")
 def hooked_runs(certification, contract, webhook_receiver: WebhookReceiver) -> dict[str, HookedRun]:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     runs = {case: HookedRun(*spec, hook=webhook_receiver.hook()) for case, spec in CASES.items()}
     with ThreadPoolExecutor(len(runs)) as pool:
         jobs = {case: pool.submit(_follow, api, hooked, case) for case, hooked in runs.items()}
@@ -91,58 +91,28 @@ def hooked_runs(certification, contract, webhook_receiver: WebhookReceiver) -> d
 def _check(hooked: HookedRun, contract, run_timeout: float) -> None:
     created = hooked.created
     contract.validate(created, hooked.operation, status=200, rule=hooked.rule)
-    expect(
-        hooked.thread_id and hooked.run_id,
-        hooked.rule,
-        f"{hooked.operation}: the answer names no thread and run",
-        expected="run_id and thread_id",
-        actual=created.body_excerpt(200),
-        exchange=created,
-    )
+    named, unnamed = hooked.thread_id and hooked.run_id, f"{hooked.operation}: the answer names no thread and run"
+    wanted, excerpt = "run_id and thread_id", created.body_excerpt(200)
+    expect_true(named, rule=hooked.rule, message=unnamed, expected=wanted, actual=excerpt, exchange=created)
     what = f"{hooked.operation} with webhook {hooked.hook.path}"
-    expect(
-        hooked.calls,
-        "WEBHOOK-CALLED",
-        f"{what}: no call reached the webhook within {run_timeout:g} s",
-        expected=f"one POST to {hooked.hook.path} when the run ends",
-        actual="no call",
-        exchange=created,
-    )
+    uncalled = f"{what}: no call reached the webhook within {run_timeout:g} s"
+    wanted, called = f"one POST to {hooked.hook.path} when the run ends", hooked.calls
+    expect_true(called, rule="WEBHOOK-CALLED", message=uncalled, expected=wanted, actual="no call", exchange=created)
     calls = hooked.hook.calls()  # by now: any second call the target sent on its heels is here too
-    expect_equal(
-        [c.method for c in calls],
-        ["POST"],
-        rule="WEBHOOK-CALLED",
-        message=f"{what}: the webhook was not called exactly once, with POST",
-        exchange=created,
-    )
-    payload = calls[0].json()
-    expect(
-        isinstance(payload, dict),
-        "WEBHOOK-RUN",
-        f"{what}: the webhook's body is not a JSON object",
-        expected="a JSON Run",
-        actual=calls[0].describe(),
-        exchange=created,
-    )
+    not_once = f"{what}: the webhook was not called exactly once, with POST"
+    expect_equal([c.method for c in calls], ["POST"], rule="WEBHOOK-CALLED", message=not_once, exchange=created)
+    payload, not_object = calls[0].json(), f"{what}: the webhook's body is not a JSON object"
+    is_object, call = isinstance(payload, dict), calls[0].describe()
+    expect_true(is_object, rule="WEBHOOK-RUN", message=not_object, expected="a JSON Run", actual=call, exchange=created)
     contract.validate_body(payload, "Run", exchange=created)
-    expect_equal(
-        {key: payload.get(key) for key in ("run_id", "thread_id", "status")},
-        {"run_id": hooked.run_id, "thread_id": hooked.thread_id, "status": hooked.expected_status},
-        rule="WEBHOOK-RUN",
-        message=f"{what}: the webhook's body is not this run with its final status",
-        exchange=created,
-    )
+    got = {key: payload.get(key) for key in ("run_id", "thread_id", "status")}
+    this_run = {"run_id": hooked.run_id, "thread_id": hooked.thread_id, "status": hooked.expected_status}
+    other = f"{what}: the webhook's body is not this run with its final status"
+    expect_equal(got, this_run, rule="WEBHOOK-RUN", message=other, exchange=created)
     if hooked.after is not None:
         run = contract.validate(hooked.after, RUN, status=200, rule="RUNS-GET")
-        expect(
-            run.get("status") in TERMINAL_RUN_STATUSES,
-            "WEBHOOK-CALLED",
-            f"{what}: the webhook was called before the run finished",
-            expected=f"the run final ({', '.join(TERMINAL_RUN_STATUSES)}) when its webhook is called",
-            actual=run.get("status"),
-            exchange=hooked.after,
-        )
+        early = f"{what}: the webhook was called before the run finished"
+        expect_in(run.get("status"), TERMINAL_RUN_STATUSES, rule="WEBHOOK-CALLED", message=early, exchange=hooked.after)
 
 
 @pytest.mark.parametrize("case", ["thread-success", "thread-error"])
