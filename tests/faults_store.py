@@ -458,6 +458,13 @@ SYSTEM_FAULTS: tuple[Fault, ...] = (
         on_request=_crons_flag_but_no_crons,
     ),
     Fault(
+        "info-crons-flag-false-with-crons",
+        "GET /info flags crons false although the cron endpoints are served",
+        (SY + "test_info_flags_agree_with_the_endpoints[crons]",),
+        "SYSTEM-INFO-FLAGS",
+        on_response=json_response("GET", "/info", lambda body: {**body, "flags": {**body["flags"], "crons": False}}),
+    ),
+    Fault(
         "metrics-format-ignored",
         "GET /metrics ignores format=json and answers Prometheus text",
         (SY + "test_metrics_json_is_an_object",),

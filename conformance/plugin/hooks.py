@@ -335,10 +335,9 @@ def _write_reports(config: pytest.Config) -> None:
     if results.report_dir is None or (not results.tests and not results.harness_error):
         return
     try:
-        written = write_reports(results, cert)
         controller = config.pluginmanager.get_plugin(CONTROLLER)
-        merged = controller.write_properties() if controller is not None else None
-        written += [merged] if merged is not None else []
+        merged = controller.write_properties() if controller is not None else None  # before: reports use it
+        written = write_reports(results, cert) + ([merged] if merged is not None else [])
     except OSError as exc:
         print(f"conformance: could not write the report: {exc}", file=sys.stderr)
         return

@@ -94,7 +94,7 @@ class Controller:
         if not self.property_summaries or self.results.report_dir is None:
             return None
         order = list(self.cert.contract.operations) if self.cert.contract else []
-        merged = merge_property_summaries(self.property_summaries, order)
+        merged = self.results.property_summary = merge_property_summaries(self.property_summaries, order)
         self.results.report_dir.mkdir(parents=True, exist_ok=True)
         path = self.results.report_dir / "properties.json"
         path.write_text(json.dumps(self.results.scrub(merged), indent=2) + "\n", encoding="utf-8")

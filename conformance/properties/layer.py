@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import shlex
 import time
 import warnings
@@ -364,6 +365,27 @@ def is_negative(case: Any) -> bool:
     return bool(getattr(mode, "is_negative", False))
 
 
+def malformed_path_ids(case: Any, contract: Contract, label: str) -> list[str]:
+    """The path parameters declared ``format: uuid`` whose value in this case is not a UUID, when the path
+    is the only part of the request generated invalid (so the malformed id is why the request is invalid)."""
+    components = getattr(getattr(case, "meta", None), "components", None) or {}
+    negative = {str(getattr(loc, "value", loc)) for loc, info in components.items() if info.mode.is_negative}
+    if negative != {"path"}:
+        return []
+    found = []
+    for parameter in contract.operations[label].get("parameters") or []:
+        schema = parameter.get("schema") or {}
+        if parameter.get("in") != "path" or schema.get("format") != "uuid":
+            continue
+        value = (case.path_parameters or {}).get(parameter["name"])
+        if not isinstance(value, str) or not _UUID_TEXT.match(value):
+            found.append(parameter["name"])
+    return found
+
+
+_UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
 def evaluate(case: Any, sent: Sent, contract: Contract, label: str) -> list[Finding]:
     """Run the checks on one answer and classify what they find (see ``CHECKS``)."""
     how = describe_case(case)
@@ -458,6 +480,16 @@ def _classify(
     message = f"{label}: {title}"
     expected: Any = None
     actual: Any = detail or status
+    if name == "negative_data_rejection" and 200 <= status < 300:
+        malformed = malformed_path_ids(case, contract, label)
+        if malformed:
+            # Not a generator's guess: the document declares the id a UUID, so a request whose only fault
+            # is a malformed id is not a request for any resource, and a 2xx answers what was never asked.
+            rule, conformance = "PROPERTY-MALFORMED-ID-ACCEPTED", True
+            message = f"{label}: a malformed {', '.join(malformed)} (not a UUID) was answered {status}"
+            return Finding(
+                rule, conformance, message, "a 4xx (the id is declared format uuid)", status, sent.exchange, ""
+            )
     if name == "not_a_server_error":
         conformance = not any(key in (str(status), f"{str(status)[0]}XX") for key in documented)
         rule = rule if conformance else "PROPERTY-DOCUMENTED-5XX"

@@ -17,6 +17,21 @@ from conformance.contract.failures import message_signature
 from conformance.contract.rules import load_rules
 
 NOT_PASSED = ("failed", "expected failure", "stale")
+CONTRACT = "contract"
+REFERENCE_COMPATIBLE = "reference-compatible"  # the official server's behaviour where the document is silent
+
+
+def profile_of(rule: str) -> str:
+    """The profile a rule belongs to: the contract (the document, its errata, a guide's sentence), or the
+    reference-compatible profile (behaviour only the official server shows; spec/rules.yaml ``profile``)."""
+    return str(load_rules().get(rule, {}).get("profile") or CONTRACT)
+
+
+def contract_findings(test: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings of a test that break the contract (not only the official server's behaviour)."""
+    return [f for f in findings_of(test) if profile_of(f.get("rule") or "") == CONTRACT]
+
+
 _NOTES = (" [new: not the listed expected failure:", " [listed]")
 
 
@@ -71,6 +86,7 @@ def collect(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "tests": [],
                     "blocked": [],
                     "listed": True,
+                    "profile": profile_of(finding["rule"]),
                 }
             if test["area"] not in entry["areas"]:
                 entry["areas"].append(test["area"])
@@ -86,8 +102,10 @@ def collect(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def summary(deviations: list[dict[str, Any]]) -> str:
-    """ "12 distinct deviations, affecting 40 tests" (a test with two deviations counts once)."""
+def summary(deviations: list[dict[str, Any]], profile: str = CONTRACT) -> str:
+    """ "12 distinct deviations, affecting 40 tests" (a test with two deviations counts once), of one
+    profile: the contract's unless asked for the reference-compatible one."""
+    deviations = [d for d in deviations if d.get("profile", CONTRACT) == profile]
     tests = {test for d in deviations for test in d["tests"]}
     if not deviations:
         return "no deviation"
@@ -96,9 +114,9 @@ def summary(deviations: list[dict[str, Any]]) -> str:
 
 
 def by_area(deviations: list[dict[str, Any]]) -> dict[str, int]:
-    """Distinct deviations per area (a deviation seen in two areas counts in both)."""
+    """Distinct contract deviations per area (a deviation seen in two areas counts in both)."""
     counts: dict[str, int] = {}
-    for deviation in deviations:
+    for deviation in (d for d in deviations if d.get("profile", CONTRACT) == CONTRACT):
         for area in deviation["areas"]:
             counts[area] = counts.get(area, 0) + 1
     return dict(sorted(counts.items()))

@@ -241,6 +241,7 @@ def render(data: dict[str, Any]) -> str:
         [
             _warnings(data),
             _deviations(data),
+            _advisory(data),
             _facts(data),
             _profiles(data),
             _areas(data),
@@ -295,8 +296,35 @@ def _ratio(entry: dict[str, Any] | None) -> str:
 
 
 def _deviations(data: dict[str, Any]) -> str:
-    """The distinct deviations, the most widespread first, each with its curl: what to fix, in order."""
-    found = data.get("deviations") or []
+    """The distinct deviations, the most widespread first, each with its curl: what to fix, in order; then,
+    apart, where the server behaves unlike the official one although the document is silent."""
+    every = data.get("deviations") or []
+    return _deviation_table(
+        "Deviations: what to fix first", [d for d in every if d.get("profile", "contract") == "contract"]
+    ) + _deviation_table(
+        "Reference-compatible: unlike the official server where the document is silent (not counted)",
+        [d for d in every if d.get("profile", "contract") != "contract"],
+    )
+
+
+def _advisory(data: dict[str, Any]) -> str:
+    """What the property layer saw that the document does not forbid, with its counts (never hidden)."""
+    advisory = data.get("advisory") or {}
+    if not advisory:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(op)}</code></td><td>{_e(', '.join(f'{r} {n}' for r, n in rules.items()))}</td></tr>"
+        for op, rules in advisory.items()
+    )
+    total = sum(sum(rules.values()) for rules in advisory.values())
+    return (
+        f'<h2>Advisory: {total} generated case(s), not failed</h2><p class="muted">Where the document does not '
+        "decide (docs/PROPERTIES.md); examples and curl lines in properties.json.</p><table><thead><tr>"
+        f"<th>operation</th><th>advisory findings (cases)</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _deviation_table(title: str, found: list[dict[str, Any]]) -> str:
     if not found:
         return ""
     rows = []
@@ -312,7 +340,7 @@ def _deviations(data: dict[str, Any]) -> str:
             f"<td>{_e(d['message'])}{curl}</td><td>{_e(d.get('source') or '')}</td><td>{state}</td></tr>"
         )
     return (
-        '<h2>Deviations: what to fix first</h2><p class="muted">Each distinct deviation once (rule, operation, '
+        f'<h2>{_e(title)}</h2><p class="muted">Each distinct deviation once (rule, operation, '
         "evidence) with the tests it affects; a test that had to stop is blocked there.</p><table><thead><tr>"
         "<th>id</th><th>tests</th><th>rule</th><th>operation</th><th>areas</th><th>what was seen</th><th>breaks</th>"
         f"<th>state</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -51,6 +51,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
     ]
     lines += _deviations(data)
+    lines += _advisory(data)
     if data["harness_error"]:
         lines += ["## Harness error", "", f"    {data['harness_error']}", ""]
     unknown = data.get("unknown_expected_failures") or []
@@ -108,16 +109,34 @@ SHOWN_DEVIATIONS = 60  # the rest are counted, and every one is in results.json
 
 
 def _deviations(data: dict[str, Any]) -> list[str]:
-    """The distinct deviations, the most widespread first: what to fix, in order."""
-    found = data.get("deviations") or []
-    if not found:
-        return []
-    lines = [
-        "## Deviations: what to fix first",
-        "",
+    """The distinct deviations, the most widespread first: what to fix, in order; then, apart, where the
+    server behaves unlike the official one although the document is silent."""
+    every = data.get("deviations") or []
+    contract = [d for d in every if d.get("profile", "contract") == "contract"]
+    reference = [d for d in every if d.get("profile", "contract") != "contract"]
+    lines = _deviation_table(
+        "Deviations: what to fix first",
         "Each distinct deviation once (rule, operation, evidence), with the tests it affects; *listed* ones are"
         " in the expected-failures file, *new* ones fail the gate. A test that had to stop is *blocked* there:"
         " its later checks were not reached.",
+        contract,
+    )
+    lines += _deviation_table(
+        "Reference-compatible: unlike the official server where the document is silent",
+        "Not contract deviations (the certification does not count them): behaviour SDK users may rely on"
+        " because the official server shows it.",
+        reference,
+    )
+    return lines
+
+
+def _deviation_table(title: str, note: str, found: list[dict[str, Any]]) -> list[str]:
+    if not found:
+        return []
+    lines = [
+        f"## {title}",
+        "",
+        note,
         "",
         "| id | tests | rule | operation | areas | what was seen | breaks | status |",
         "| --- | ---: | --- | --- | --- | --- | --- | --- |",
@@ -135,6 +154,28 @@ def _deviations(data: dict[str, Any]) -> list[str]:
     for d in found[:SHOWN_DEVIATIONS]:
         if d.get("reproduce"):
             lines.append(f"- {d['id']}: `{_md(d['reproduce'][:400])}`")
+    return [*lines, ""]
+
+
+def _advisory(data: dict[str, Any]) -> list[str]:
+    """What the property layer saw that the document does not forbid: counted, never a hiding place."""
+    advisory = data.get("advisory") or {}
+    if not advisory:
+        return []
+    total = sum(sum(rules.values()) for rules in advisory.values())
+    lines = [
+        f"## Advisory: {total} generated case(s) on {len(advisory)} operation(s), not failed",
+        "",
+        "Seen by the property layer where the document does not decide (docs/PROPERTIES.md says why each kind"
+        " is advisory); examples and curl lines are in properties.json.",
+        "",
+        "| operation | advisory findings (cases) |",
+        "| --- | --- |",
+    ]
+    lines += [
+        f"| `{_md(op)}` | {_md(', '.join(f'{rule} {count}' for rule, count in rules.items()))} |"
+        for op, rules in advisory.items()
+    ]
     return [*lines, ""]
 
 

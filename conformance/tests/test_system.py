@@ -54,13 +54,18 @@ FLAG_PROBES = {  # flag -> a request that only a server offering the feature ans
 
 @pytest.mark.parametrize("flag", list(FLAG_PROBES))
 def test_info_flags_agree_with_the_endpoints(client, contract, tag, flag):
-    """A feature /info flags true is served: its search answers 200 with a list (scoped to an unused tag)."""
+    """A feature /info flags true is served: its search answers 200 with a list (scoped to an unused tag);
+    one it flags false is not served (404/405), so the area it switches off is truly absent, not hidden."""
     info, _ = _info(client)
     flags = info.get("flags") if isinstance(info.get("flags"), dict) else {}
-    if flags.get(flag) is not True:
-        pytest.skip(f"GET /info does not flag {flag!r} true: nothing to hold the server to")
+    if flags.get(flag) not in (True, False):
+        pytest.skip(f"GET /info does not flag {flag!r}: nothing to hold the server to")
     path, operation = FLAG_PROBES[flag]
     exchange = client.post(path, json={"metadata": tag, "limit": 1})
+    if flags[flag] is False:
+        served = f"GET /info flags {flag!r} false, but {operation} is served"
+        expect_status(exchange, (404, 405), rule="SYSTEM-INFO-FLAGS", message=served)
+        return
     found = contract.validate(exchange, operation, status=200, rule="SYSTEM-INFO-FLAGS")
     something = f"{operation}: a search for a tag nothing carries found something"
     expect_equal(found, [], rule="SYSTEM-INFO-FLAGS", message=something, exchange=exchange)
