@@ -1,7 +1,8 @@
 """The ``conformance`` command: certify a target, publish the results, and maintain the vendored spec.
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
-conformance graphs DIR                 copy the fixture graphs (graphs.py, langgraph.json) to DIR, to deploy
+conformance graphs DIR                 write the fixture graphs to DIR for a server to deploy: graphs.py and
+                                       langgraph.json (official server), aegra.json (Aegra), js/ (JS server)
 conformance baseline RESULTS.json [--output FILE] [--release langgraph-api==X]
                                        an expected-failures file from a certification (a regression gate);
                                        --release: the target's older release, and the operations it lacks
@@ -105,18 +106,24 @@ def _matrix(argv: list[str]) -> int:
 
 
 def _graphs(argv: list[str]) -> int:
-    """Copy the fixture graphs out of the installed package, for a server to deploy them."""
-    import shutil
+    """Write the fixture graphs and every supported server's configuration, for a server to deploy them."""
+    from conformance.graphs import deploy
 
-    from conformance.paths import GRAPHS_DIR
-
-    parser = argparse.ArgumentParser(prog="conformance graphs")
-    parser.add_argument("folder", type=Path, help="where to write graphs.py and langgraph.json")
+    parser = argparse.ArgumentParser(
+        prog="conformance graphs",
+        description="Write what a server needs to be certified: graphs.py and langgraph.json (with the webhook "
+        "policy the suite needs) for the official server, aegra.json for Aegra, and js/ (the TypeScript twin) "
+        "for the JavaScript server.",
+    )
+    parser.add_argument("folder", type=Path, help="where to write them (created if need be)")
     args = parser.parse_args(argv)
-    args.folder.mkdir(parents=True, exist_ok=True)
-    for name in ("graphs.py", "langgraph.json"):
-        shutil.copyfile(GRAPHS_DIR / name, args.folder / name)
-    print(f"wrote the fixture graphs to {args.folder}/ (graphs.py, langgraph.json)")
+    written = deploy.write(args.folder)
+    names = ", ".join(str(path.relative_to(args.folder)) for path in written)
+    folder = args.folder
+    print(f"wrote the fixture graphs to {folder}/: {names}")
+    print(f"  official server: cd {folder} && langgraph dev --port 2024  (langgraph.json allows loopback webhooks)")
+    print(f"  Aegra:           started from {folder} (it reads aegra.json there)")
+    print(f"  JS server:       cd {folder}/js && npm ci && npx langgraphjs dev --port 2024")
     return 0
 
 

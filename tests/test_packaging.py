@@ -11,7 +11,7 @@ import zipfile
 import pytest
 import yaml
 
-from conformance.cli import main as cli_main
+from conformance.graphs import deploy
 from conformance.paths import PACKAGE_DIR
 from conformance.plugin.settings import OPTIONS
 
@@ -42,19 +42,14 @@ def test_wheel_carries_the_checkout_data_byte_for_byte(wheel):
         for p in (REPO / "reports").glob("*/expected-failures.yaml")
     }
     expected |= {
-        f"conformance/graphs/{name}": REPO / "conformance" / "graphs" / name for name in ("graphs.py", "langgraph.json")
+        f"conformance/graphs/{name}": REPO / "conformance" / "graphs" / name
+        for name in ("graphs.py", "langgraph.json", "deploy.py", *(f"js/{js}" for js in deploy.JS_FILES))
     }
     missing = sorted(set(expected) - names)
     assert not missing, f"the wheel lacks {missing}"
     for name, source in expected.items():
         assert wheel.read(name) == source.read_bytes(), f"{name} in the wheel differs from {source}"
     assert not [n for n in names if n.startswith("conformance/baselines/") and not n.endswith("expected-failures.yaml")]
-
-
-def test_graphs_command_writes_the_fixture_graphs(tmp_path):
-    assert cli_main(["graphs", str(tmp_path / "g")]) == 0
-    assert (tmp_path / "g" / "langgraph.json").read_bytes() == (PACKAGE_DIR / "graphs" / "langgraph.json").read_bytes()
-    assert (tmp_path / "g" / "graphs.py").is_file()
 
 
 def _run_lines(workflow: dict) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.plugin.hooks import HARNESS_EXIT_CODE
+from conformance.targets.preflight import NOT_DEPLOYED
 from conformance.targets.processes import free_port
 from tests.faultproxy import FaultProxy
 from tests.faults import _no_graphs, hang
@@ -55,7 +56,8 @@ def test_target_that_is_not_an_agent_server(tmp_path, status, content_type, body
 def test_target_without_fixture_graphs_is_one_setup_error(tmp_path, reference_url):
     with FaultProxy(reference_url, on_request=_no_graphs) as proxy:
         run = run_suite(tmp_path, f"--target-url={proxy.url}")
-    _one_clear_line(run, "lacks the fixture graphs agent, interrupt, fail, slow")
+    _one_clear_line(run, NOT_DEPLOYED)
+    _one_clear_line(run, "has no assistant of agent, interrupt, fail, slow")
 
 
 def test_endpoint_that_never_answers_fails_at_the_timeout(tmp_path, reference_url):

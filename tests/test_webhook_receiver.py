@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
 import pytest
 
-from conformance.plugin.webhooks import PATH_PREFIX, WebhookReceiver, is_loopback, placement, split_host_port
+from conformance.plugin.webhooks import (
+    PATH_PREFIX,
+    WebhookReceiver,
+    is_loopback,
+    placement,
+    refused,
+    split_host_port,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +69,36 @@ def test_calls_are_recorded_per_hook_and_waits_end_at_their_deadline():
         receiver.stop()
     with pytest.raises(httpx.TransportError):
         httpx.post(url, json={}, timeout=2)  # stopped: nothing listens any more
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "Webhook host blocked: loopback IP range",
+        "Loopback webhooks (relative URLs and localhost) are disabled by default. They bypass authentication",
+        "Webhook must use https",
+        "Webhook domain not allowed",
+        "Webhook port 80 not allowed",
+    ],
+)
+def test_a_webhook_url_refused_by_policy_is_named_with_the_setting_to_change(detail):
+    why = refused("POST /runs", 422, json.dumps({"detail": detail}), "http://127.0.0.1:5555")
+    assert why is not None and detail[:40] in why
+    assert "http://127.0.0.1:5555" in why and "POST /runs answered 422" in why
+    assert "webhooks.url.disable_loopback: false" in why and "--callback-host" in why
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (422, {"detail": "Invalid webhook hostname ''"}),  # the suite's URL is valid: the server's failure
+        (422, {"detail": [{"loc": ["body", "webhook"], "msg": "extra fields not allowed"}]}),  # the field refused
+        (500, {"detail": "Webhook host blocked: loopback IP range"}),  # a crash is never a setting
+        (404, {"detail": "Webhook host blocked: loopback IP range"}),
+        (422, {"detail": "Thread is busy"}),
+        (422, "Webhook host blocked"),  # not a JSON object
+    ],
+)
+def test_other_refusals_are_not_a_webhook_policy(status, body):
+    assert refused("POST /runs", status, json.dumps(body), "http://127.0.0.1:5555") is None
+    assert refused("POST /runs", status, "<html>Webhook host blocked</html>", "http://127.0.0.1:5555") is None

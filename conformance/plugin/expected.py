@@ -180,6 +180,38 @@ def default_for(target_name: str) -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def known_names() -> list[str]:
+    """The implementations whose expected failures the suite carries (reports/<name>/, in a wheel baselines/)."""
+    return sorted(p.parent.name for p in BASELINES_DIR.glob("*/expected-failures.yaml"))
+
+
+def resolve_file(value: str) -> Path:
+    """The expected-failures file ``--expected-failures`` names: a file, or a known implementation by name.
+
+    A value that is an existing file, or has a path separator, is a file (a folder holding an
+    expected-failures.yaml stands for it). Otherwise it is looked up among the implementations the suite
+    carries (``langgraph-api-0.16.7-inmem``), so a user of the installed wheel can select one without
+    knowing where site-packages keeps it; a name that matches none is refused with the names that exist.
+    """
+    path = Path(value)
+    if path.is_dir() and (path / "expected-failures.yaml").is_file():
+        return path / "expected-failures.yaml"  # a report folder, as `conformance baseline` leaves it
+    if path.is_file() or "/" in value or "\\" in value:
+        return path
+    known = default_for(value) if value not in ("", ".", "..") else None
+    if known is not None:
+        return known
+    raise ExpectedFailuresError(
+        f"{value!r} is neither an expected-failures file nor the name of a known implementation "
+        f"(known: {', '.join(known_names()) or 'none'})"
+    )
+
+
+def _file_for(settings: Any, target_name: str) -> Path | None:
+    path = getattr(settings, "expected_failures", None)
+    return resolve_file(str(path)) if path else default_for(target_name)
+
+
 # ------------------------------------------------------------------------------------------ the plan
 
 
@@ -202,8 +234,7 @@ def precheck(settings: Any, target_name: str) -> None:
     profile = getattr(settings, "profile", None) or DEFAULT_PROFILE
     if profile not in PROFILES:
         raise PlanError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    path = getattr(settings, "expected_failures", None)
-    file = Path(path) if path else default_for(target_name)
+    file = _file_for(settings, target_name)
     if file is not None:
         load_file(file)
 
@@ -225,8 +256,7 @@ def plan(
     profile = getattr(settings, "profile", None) or DEFAULT_PROFILE
     if profile not in PROFILES:
         raise PlanError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    path = getattr(settings, "expected_failures", None)
-    file = Path(path) if path else default_for(target_name)
+    file = _file_for(settings, target_name)
     loaded = load_file(file) if file is not None else ExpectedFile()
     result = Plan(profile=profile, expected_failures_file=display_path(file), entries=loaded.entries)
     result.unsupported_areas = dict(loaded.unsupported_areas)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from conformance.plugin.expected import ExpectedFailuresError, resolve_file
 from conformance.plugin.webhooks import split_host_port
 
 
@@ -69,8 +70,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("errata", "Path to the errata overlay (default: errata.yaml beside the spec)."),
     Option(
         "expected_failures",
-        "YAML file of the target's known failures; a listed test that passes "
-        "fails the run as stale. Default for the embedded target: the reference's own file.",
+        "YAML file of the target's known failures, or the name of a known implementation whose file the "
+        "suite carries (e.g. langgraph-api-0.16.7-inmem; an unknown name lists them); a listed test that "
+        "passes fails the run as stale. Default for the embedded target: the reference's own file.",
     ),
     Option(
         "conformance_report",
@@ -185,12 +187,23 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
         if value < 1:
             raise SettingsError(f"{option.name} from {source}: must be at least 1, got {raw!r}")
         return value
+    if option.name == "expected_failures":
+        _known_file_or_name(str(raw), source)
     if option.name == "callback_host":
         try:
             split_host_port(str(raw))
         except ValueError:
             raise SettingsError(f"{option.name} from {source}: expected 'host' or 'host:port', got {raw!r}") from None
     return str(raw)
+
+
+def _known_file_or_name(value: str, source: str) -> None:
+    """A value of --expected-failures that is neither a file nor a known implementation's name is refused
+    here, before the target is reached (the file itself is read and checked by conformance/plugin/expected.py)."""
+    try:
+        resolve_file(value)
+    except ExpectedFailuresError as exc:
+        raise SettingsError(f"expected_failures from {source}: {exc}") from None
 
 
 def resolve(config: pytest.Config) -> Settings:

@@ -9,12 +9,22 @@ target's URL is on loopback too (the embedded reference, a server started beside
 other target the address must be given (``callback_host``: the host, or host:port, at which the target
 reaches the machine the suite runs on); the receiver then listens on every interface, on that port when
 one is given. Without it the webhook tests are unsupported, with the reason: never passed.
+
+Where the target refuses the receiver's URL: a deployment may restrict webhook URLs (langgraph-api refuses
+loopback hosts unless ``webhooks.url.disable_loopback`` is false in its langgraph.json, and can demand
+https or an allowed domain). It then answers the run's creation 4xx naming the webhook as refused
+(``422 {"detail": "Webhook host blocked: loopback IP range"}``). That is how the server was deployed, not a
+deviation from the API, so it is not a failure of the creating operation; but nothing about webhooks was
+shown either, so it is never a pass: the test is *unsupported*, with the server's words, the setting to
+change and ``--callback-host`` as the reason (``refused``). Only an answer that names the webhook as
+blocked, disabled or not allowed counts: any other refusal of a run with a webhook stays a failure.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import threading
 import time
 import uuid
@@ -108,6 +118,37 @@ def split_host_port(value: str) -> tuple[str, int | None]:
     if not host or (port is not None and not 0 < port < 65536):
         raise ValueError(value)
     return (f"[{host}]" if ":" in host else host), port
+
+
+# A refusal by policy: the answer's message names the webhook and says it is refused. langgraph-api 0.16.7:
+# "Webhook host blocked: loopback IP range", "Loopback webhooks (relative URLs and localhost) are disabled
+# by default...", "Webhook must use https", "Webhook domain not allowed", "Webhook port 80 not allowed".
+REFUSED = re.compile(r"\bwebhooks?\b.*\b(blocked|disabled|not allowed|must use https|denied|forbidden)\b", re.I | re.S)
+REFUSAL_STATUSES = (400, 403, 422)
+ALLOW_HINT = (
+    "a deployment setting, not a conformance failure: let the target call the receiver (for langgraph-api, "
+    "webhooks.url.disable_loopback: false with require_https: false in langgraph.json, as `conformance graphs "
+    "DIR` writes it) or give --callback-host with an address its policy accepts"
+)
+
+
+def refused(operation: str, status: int, text: str, receiver: str) -> str | None:
+    """Why a webhook test is unsupported, when the target refused its run for the webhook URL (on the
+    ``receiver``, a base URL); else None."""
+    if status not in REFUSAL_STATUSES:
+        return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    said = body.get("detail") or body.get("message") or body.get("error") if isinstance(body, dict) else None
+    if not isinstance(said, str) or not REFUSED.search(said):
+        return None
+    said = said if len(said) <= 200 else said[:200] + "..."
+    return (
+        f"the deployment refuses the URL of the suite's webhook receiver ({receiver}/...): {operation} answered "
+        f"{status} {said!r}; {ALLOW_HINT}"
+    )
 
 
 def placement(target_url: str, callback_host: str | None) -> Placement:

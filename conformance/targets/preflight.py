@@ -51,6 +51,28 @@ def _describe_transport_error(url: str, exc: httpx.HTTPError) -> str:
     return f"the target at {url} failed at the HTTP level ({type(exc).__name__}: {exc})"
 
 
+NOT_DEPLOYED = (
+    "the fixture graphs are not deployed on the target: run `conformance graphs DIR` and start the server from DIR"
+)
+# How a server says it has no such graph: langgraph-api answers a search by an unknown graph_id with
+# 404 {"detail": "Graph 'agent' not found. Expected one of: [...]"}.
+GRAPH_NOT_FOUND = re.compile(r"\bgraph\b[^.\n]{0,80}\bnot found\b", re.IGNORECASE)
+
+
+def _graph_not_found(response: httpx.Response) -> str | None:
+    """The server's own words when its answer says a graph is not found (e.g. ``Graph 'agent' not found``)."""
+    if response.status_code not in (400, 404, 422):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    detail = body.get("detail") or body.get("message") or body.get("error") if isinstance(body, dict) else None
+    if not isinstance(detail, str) or not GRAPH_NOT_FOUND.search(detail):
+        return None
+    return detail if len(detail) <= 160 else detail[:160] + "..."
+
+
 PAGE = 100
 MAX_PAGES = 50  # 5,000 assistants of one graph: beyond that the server is not one a suite can reason about
 
@@ -65,6 +87,12 @@ def _search(http: httpx.Client, url: str, body: dict[str, Any]) -> list[dict[str
         raise HarnessError(
             f"the target at {url} refused the suite's credentials "
             f"(POST /assistants/search -> {response.status_code}); check --api-key"
+        )
+    missing_graph = _graph_not_found(response) if response.status_code != 200 else None
+    if missing_graph is not None:
+        raise HarnessError(
+            f"{NOT_DEPLOYED} (the target at {url} answered POST /assistants/search "
+            f"{response.status_code}: {missing_graph})"
         )
     if response.status_code != 200:
         raise HarnessError(
@@ -123,10 +151,7 @@ def preflight(http: httpx.Client, url: str) -> tuple[dict[str, Any], dict[str, s
         else:
             assistants[graph] = found
     if missing:
-        raise HarnessError(
-            f"the target at {url} lacks the fixture graphs {', '.join(missing)}: deploy "
-            "conformance/graphs/langgraph.json (see README, 'Certify your own server')"
-        )
+        raise HarnessError(f"{NOT_DEPLOYED} (the target at {url} has no assistant of {', '.join(missing)})")
     info: dict[str, Any] = {}
     try:
         response = http.get("/info")

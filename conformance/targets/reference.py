@@ -2,13 +2,13 @@
 
 It lives in a virtual environment of its own (langgraph-api pins a jsonschema-rs that schemathesis
 cannot share), installed on first use and reused after. Each start is clean: a fresh temporary folder
-holds a copy of the fixture graphs, so no thread survives from an earlier session.
+holds the deployment ``conformance graphs`` writes (conformance/graphs/deploy.py: the fixture graphs and the
+webhook policy), so no thread survives from an earlier session.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.contract.failures import HarnessError
-from conformance.paths import GRAPHS_DIR
+from conformance.graphs import deploy
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 
 LANGGRAPH_API_VERSION = "0.16.7"
@@ -38,13 +38,6 @@ OFFLINE_ENV = {
     "LANGGRAPH_DISABLE_FILE_PERSISTENCE": "true",
 }
 START_DEADLINE = 90.0
-# langgraph-api 0.16.7 rejects webhook URLs on loopback unless its webhooks policy allows them
-# (langgraph_api/webhook.py: webhooks.url.disable_loopback defaults to true; a run created with one is
-# answered 422 "Loopback webhooks (relative URLs and localhost) are disabled by default"). The suite's
-# webhook receiver listens on 127.0.0.1 beside the embedded reference, so its copy of langgraph.json opts
-# back in; `langgraph dev` hands the key to the server as LANGGRAPH_WEBHOOKS. Giving a url policy at all
-# turns require_https on (langgraph_api/config/schemas.py _validate_url_policy), hence the second key.
-WEBHOOKS_POLICY = {"url": {"disable_loopback": False, "require_https": False}}
 
 
 def cache_root(configured: str | None = None) -> Path:
@@ -124,19 +117,22 @@ class RunningReference:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _allow_loopback_webhooks(config_path: Path) -> None:
-    """Add WEBHOOKS_POLICY to the copy of langgraph.json the reference starts from (never the package's)."""
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config["webhooks"] = WEBHOOKS_POLICY
-    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+def start(
+    configured_cache: str | None = None, log=None, port: int | None = None, deployment: Path | None = None
+) -> RunningReference:
+    """Start the reference on a free loopback port and wait until it answers /ok.
 
-
-def start(configured_cache: str | None = None, log=None, port: int | None = None) -> RunningReference:
-    """Start the reference on a free loopback port and wait until it answers /ok."""
+    It serves what ``conformance graphs DIR`` writes (conformance/graphs/deploy.py: the fixture graphs and
+    the webhook policy), so a server author's ``langgraph dev`` from DIR is this very server. The project's
+    own tests pass ``deployment``, a folder holding another langgraph.json, to start it otherwise
+    configured (no fixture graphs, no webhook policy); it is copied, never changed.
+    """
     env_dir = ensure_installed(configured_cache, log)
     workdir = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
-    shutil.copytree(GRAPHS_DIR, workdir / "graphs", ignore=shutil.ignore_patterns("__pycache__"))
-    _allow_loopback_webhooks(workdir / "graphs" / "langgraph.json")
+    if deployment is None:
+        deploy.write(workdir / "graphs", js=False)
+    else:
+        shutil.copytree(deployment, workdir / "graphs", ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api"))
     port = port or free_port()
     log_path = workdir / "server.log"
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from conformance.graphs.deploy import WEBHOOKS_POLICY
 from conformance.paths import GRAPHS_DIR
 from conformance.targets.bringup import (
     Server,
@@ -36,7 +37,6 @@ from conformance.targets.bringup import (
 )
 from conformance.targets.postgres import Postgres
 from conformance.targets.redis import Redis
-from conformance.targets.reference import WEBHOOKS_POLICY
 
 RUNTIME_PG_VERSION = "0.11.1.post1"
 LANGGRAPH_API_VERSION = "0.11.1"  # what langgraph-runtime-pg 0.11.1.post1 pins

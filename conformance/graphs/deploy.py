@@ -1,0 +1,55 @@
+"""What a server needs, on disk, to be certified: the fixture graphs and each server's configuration.
+
+``conformance graphs DIR`` and the embedded reference write the same files from here, so the server an
+author starts from DIR is configured exactly like the reference the suite starts itself:
+
+- ``graphs.py`` and ``langgraph.json``: the Python fixture graphs, with the webhook policy below, for
+  the official server (``langgraph dev`` from DIR) and anything else that reads langgraph.json;
+- ``aegra.json``: the same keys for Aegra, which looks for aegra.json first;
+- ``js/``: the TypeScript twin (``graphs.ts``, its ``langgraph.json``, and ``package.json`` with its lock
+  file) for the JavaScript server: ``npm ci`` then ``npx langgraphjs dev`` from DIR/js.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+GRAPHS_DIR = Path(__file__).resolve().parent
+JS_FILES = ("graphs.ts", "langgraph.json", "package.json", "package-lock.json")
+
+# langgraph-api (0.16.7 and later) refuses webhook URLs on loopback unless its webhook policy allows them
+# (langgraph_api/webhook.py: webhooks.url.disable_loopback defaults to true; a run created with such a
+# webhook is answered 422 "Webhook host blocked: loopback IP range"). The suite's webhook receiver listens
+# on 127.0.0.1 beside a server started on the same machine, so the deployment opts back in; `langgraph dev`
+# hands the key to the server as LANGGRAPH_WEBHOOKS. Giving a url policy at all turns require_https on
+# (langgraph_api/config/schemas.py), hence the second key. The only copy of the policy: the embedded
+# reference, `conformance graphs` and the runtime-pg bring-up all take it from here.
+WEBHOOKS_POLICY: dict[str, Any] = {"url": {"disable_loopback": False, "require_https": False}}
+WEBHOOKS_SETTING = "webhooks.url.disable_loopback: false (with require_https: false) in langgraph.json"
+
+
+def langgraph_config() -> dict[str, Any]:
+    """The Python graphs' langgraph.json as a deployment needs it: the package's file plus the webhook policy."""
+    config = json.loads((GRAPHS_DIR / "langgraph.json").read_text(encoding="utf-8"))
+    config["webhooks"] = WEBHOOKS_POLICY
+    return config
+
+
+def write(folder: Path, *, js: bool = True) -> list[Path]:
+    """Write the deployment into ``folder`` (created if need be); the files written, in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(GRAPHS_DIR / "graphs.py", folder / "graphs.py")
+    text = json.dumps(langgraph_config(), indent=2) + "\n"
+    written = [folder / "graphs.py"]
+    for name in ("langgraph.json", "aegra.json"):
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    if js:
+        (folder / "js").mkdir(exist_ok=True)
+        for name in JS_FILES:
+            shutil.copyfile(GRAPHS_DIR / "js" / name, folder / "js" / name)
+            written.append(folder / "js" / name)
+    return written
