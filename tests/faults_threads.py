@@ -247,7 +247,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "thread-supersteps-ignored",
         "POST /threads ignores supersteps (the thread starts empty)",
-        (TH + "test_create_with_supersteps_sets_the_initial_state",),
+        (
+            TH + "test_create_with_supersteps_sets_the_initial_state",
+            # The default-limit tests run on a thread made with supersteps: an empty history cannot be
+            # cut, so they are blocked by the deviation, never passed on nothing.
+            HI + "test_get_without_limit_returns_up_to_10",
+            HI + "test_post_without_limit_returns_1",
+        ),
         "THREADS-CREATE-SUPERSTEPS",
         on_request=_pop("POST", "/threads", "supersteps"),
     ),

@@ -74,6 +74,16 @@ def _full(api: Api, thread_id: str) -> list[dict]:
     return _history_post(api, thread_id, {"limit": 100})[0]
 
 
+def _longer_than(api: Api, thread_id: str, length: int, rule: str, made: str) -> list[str]:
+    """The thread's whole history, checked to hold more than ``length`` entries before a limit is judged on
+    it: a limit is not proven applied on a history it cannot cut. Shorter, the fixture's own step was not
+    honoured (``rule``), and the test stops there, blocked by that deviation, never a pass."""
+    history, exchange = _history_post(api, thread_id, {"limit": 100})
+    short = f"{made}: its history holds {len(history)} entries, so a limit of {length} cannot be judged on it"
+    expect_true(len(history) > length, rule=rule, message=short, actual=len(history), exchange=exchange, stop=True)
+    return _ids(history)
+
+
 # ------------------------------------------------------------------------------------ order, growth
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_history_is_newest_first_and_parents_chain(api, histories, method):
@@ -114,7 +124,7 @@ def test_history_of_a_run_names_each_node(api, histories):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_limit_returns_the_newest_entries(api, histories, method, limit):
     """limit caps the history at that many entries, the newest ones."""
-    full = _ids(_full(api, histories.two_runs))
+    full = _longer_than(api, histories.two_runs, limit, "HISTORY-GROWS", "the thread after two runs")
     if method == "GET":
         history, exchange = _history_get(api, histories.two_runs, rule="HISTORY-LIMIT", limit=limit)
     else:
@@ -124,14 +134,16 @@ def test_limit_returns_the_newest_entries(api, histories, method, limit):
 
 def test_get_without_limit_returns_up_to_10(api, histories):
     """GET history without limit returns the documented default of 10 entries."""
-    full = _ids(_full(api, histories.long))
+    made = f"the thread created with {LONG_SUPERSTEPS} supersteps"
+    full = _longer_than(api, histories.long, 10, "THREADS-CREATE-SUPERSTEPS", made)
     history, exchange = _history_get(api, histories.long, rule="HISTORY-LIMIT")
     expect_equal(_ids(history), full[:10], rule="HISTORY-LIMIT", exchange=exchange)
 
 
 def test_post_without_limit_returns_1(api, histories):
     """POST history without limit returns the documented default of 1 entry (ThreadStateSearch.limit)."""
-    full = _ids(_full(api, histories.long))
+    made = f"the thread created with {LONG_SUPERSTEPS} supersteps"
+    full = _longer_than(api, histories.long, 1, "THREADS-CREATE-SUPERSTEPS", made)
     history, exchange = _history_post(api, histories.long, {}, rule="HISTORY-LIMIT")
     expect_equal(_ids(history), full[:1], rule="HISTORY-LIMIT", exchange=exchange)
 
