@@ -11,12 +11,13 @@ that name them are in checks.py. Every rule has
   - ``openapi: <JSON pointer into spec/openapi.yaml>``: a schema, a property, a ``required`` list, a
     documented response, a parameter or an operation's description. ``quote:`` (optional) holds words
     that must appear in the string the pointer resolves to (whitespace runs count as one space);
-    ``holds:`` (optional) values the list (or keys the mapping) it resolves to must contain. A pointer
-    that exists only once an erratum is applied resolves in the effective document and the rule cites
-    that erratum too.
+    ``holds:`` (optional) values the list (or keys the mapping) it resolves to must contain; ``equals:``
+    (optional) the value it resolves to (a default, a format). A pointer that exists only once an
+    erratum is applied resolves in the effective document, and the rule cites that erratum too.
   - ``erratum: <id>``: an entry of spec/errata.yaml.
-  - ``guide: <title>`` with ``quote:`` (a sentence of the guide, verbatim) and ``url:``: an official
-    LangGraph guide (docs.langchain.com, langchain-ai.github.io).
+  - ``guide: <title>`` with ``quote:`` (a sentence of the guide as the page renders it) and ``url:``: an
+    official LangGraph guide or reference page (docs.langchain.com, langchain-ai.github.io,
+    reference.langchain.com).
   - ``suite: <setting>``: one of the suite's own operational bounds (``request_timeout``,
     ``run_timeout``): the rule is the suite's limit, not a sentence of the contract.
 
