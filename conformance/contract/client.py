@@ -3,6 +3,8 @@
 Every request has the configured timeout, and every stream read is bounded (conformance/contract/sse.py);
 a target that does not answer becomes a conformance failure naming the request, never a hung suite.
 Secrets (the API key, extra headers) are sent but never shown: reproductions print them as placeholders.
+Every Exchange, whoever sent the request (this client, the property layer, an SDK), is made by
+:meth:`Exchange.from_httpx`, so every failure can cite one with its curl.
 """
 
 from __future__ import annotations
