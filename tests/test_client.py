@@ -1,7 +1,9 @@
 """The suite's HTTP client (conformance/contract/client.py) against a real loopback server.
 
-A request's own headers are sent and shown (never a secret), the answer's headers are kept, and streams
-are read within their bounds, whatever the server does.
+The server closes kept-alive connections without saying so, as Aegra does after a 500: the request that
+finds such a connection gone must not fail for it (it is sent again on a fresh one), a 5xx answer must
+not leave its connection to the next request, and a connection that breaks on a fresh connection is
+still the target's failure. Streams are read within their bounds, whatever the server does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from conformance.contract.client import ApiClient, make_http
+from conformance.contract.failures import ConformanceFailure
 
 HOLD = threading.Event()  # set at the end of the module, so a handler holding a stream open finishes
 
@@ -74,14 +77,14 @@ class ClosingServer:
                     return
                 status = 500 if self.path == "/fail" else 200
                 body = json.dumps({"body": sent.decode(), "accept": self.headers.get("accept")}).encode()
+                self._note(self.path, "answered")  # before the answer, so the client finds it in the log
+                self.drop_next = self.path in ("/fail", "/ok-then-close")
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-location", "/runs/r1")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                self._note(self.path, "answered")
-                self.drop_next = self.path in ("/fail", "/ok-then-close")
 
             def _stream(self) -> None:
                 self.send_response(200)
@@ -127,6 +130,36 @@ def client(server):
 def _release_held_streams():
     yield
     HOLD.set()
+
+
+def test_after_a_500_the_next_request_opens_a_fresh_connection(server, client):
+    """The Aegra case: a 500, then the server closes that connection once the next request arrives."""
+    assert client.get("/fail").status == 500
+    assert client.get("/next").status == 200
+    assert server.log == [(1, "/fail", "answered"), (2, "/next", "answered")], server.log
+
+
+def test_a_request_a_closing_kept_alive_connection_never_answered_is_sent_again(server, client):
+    assert client.get("/ok-then-close").status == 200
+    answer = client.post("/again", json={"a": 1})
+    assert answer.status == 200 and answer.json()["body"] == '{"a":1}', answer.text  # the body went again
+    assert server.log == [(1, "/ok-then-close", "answered"), (1, "/again", "dropped"), (2, "/again", "answered")]
+
+
+def test_a_connection_broken_on_a_fresh_connection_is_the_targets_failure(server, client):
+    with pytest.raises(ConformanceFailure) as caught:
+        client.get("/drop")
+    assert caught.value.rule == "HTTP-TRANSPORT", caught.value
+    assert caught.value.exchange.curl().startswith("curl -s -X GET"), caught.value.exchange.curl()
+    assert server.log == [(1, "/drop", "dropped")], "a request that failed on a fresh connection was sent again"
+
+
+def test_a_request_never_answered_on_a_kept_connection_is_sent_once_more_only(server, client):
+    """Sent again on a fresh connection, and refused there too: the target's failure, not an endless retry."""
+    client.get("/ok")
+    with pytest.raises(ConformanceFailure, match="the connection failed"):
+        client.get("/drop")
+    assert server.log == [(1, "/ok", "answered"), (1, "/drop", "dropped"), (2, "/drop", "dropped")], server.log
 
 
 def test_request_headers_are_shown_unless_secret_and_response_headers_kept(server, client):

@@ -265,6 +265,116 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
 
+# --------------------------------------------------------------------------------------- connections
+UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+OPENED = "connection.connect_tcp.started"  # httpcore's trace event when a request opens its connection
+ANSWERED = "http11.receive_response_headers.complete"
+MAX_RESENDS = 20  # httpx's default number of kept-alive connections: each failed resend closes one
+
+
+class _Attempt:
+    """What httpcore's ``trace`` request extension (public, documented by httpx) reports of one attempt."""
+
+    def __init__(self, outer: Callable[[str, dict], Any] | None) -> None:
+        self.outer = outer
+        self.events: set[str] = set()
+
+    def __call__(self, name: str, info: dict) -> None:
+        self.events.add(name)
+        if self.outer is not None:
+            self.outer(name, info)
+
+    def unanswered_on_a_kept_connection(self, exc: Exception) -> bool:
+        """The request went out on a connection an earlier request had opened, and that connection ended
+        (closed or reset, never a timeout) before the response's status line and headers came."""
+        if OPENED in self.events or ANSWERED in self.events:
+            return False
+        if isinstance(exc, httpx.RemoteProtocolError):
+            # h11 says this only when the connection closed before a response began; any other protocol
+            # error means bytes came that were not HTTP: an answer, and a wrong one.
+            return "without sending a response" in str(exc)
+        return isinstance(exc, httpx.ReadError | httpx.WriteError)
+
+
+def _nothing() -> None:
+    pass
+
+
+class ClosingBody(httpx.SyncByteStream):
+    """A response body that also calls ``before`` and ``after`` closing it (read to its end or abandoned)."""
+
+    def __init__(self, stream: Any, *, before: Callable[[], Any] | None = None, after: Callable[[], Any] | None = None):
+        self.stream = stream
+        self.before = before or _nothing
+        self.after = after or _nothing
+
+    def __iter__(self):
+        yield from self.stream
+
+    def close(self) -> None:
+        try:
+            self.before()
+        finally:
+            try:
+                if hasattr(self.stream, "close"):
+                    self.stream.close()
+            finally:
+                self.after()
+
+
+class KeptAliveTransport(httpx.BaseTransport):
+    """httpx's transport, with the two rules a client needs against a server that closes kept-alive
+    connections without saying so (Aegra closes one after a 500; any server may close one it held idle
+    just as the next request goes out on it).
+
+    1. **A request the server never answered because its kept-alive connection was gone is sent again.**
+       httpx does not say whether a request was sent on a pooled connection, but httpcore reports every
+       step of a request to the callback in the request's ``trace`` extension, and opening a connection
+       ("connection.connect_tcp") is one of those steps: no such event means the request went out on a
+       connection an earlier request had opened. When such a request fails with the connection closed or
+       reset (``ReadError``, ``WriteError``, or h11's "Server disconnected without sending a response",
+       never a timeout) before the response's status line and headers were complete, the server gave no
+       answer at all, and the request is sent again. httpcore has then closed and removed that connection,
+       so each resend takes another pooled connection or opens a fresh one; a request that fails on a
+       connection opened for it is never resent: that is the target's failure (HTTP-TRANSPORT). Only a
+       body httpx holds in memory can be sent again (every request of the suite's).
+    2. **A 5xx answer drops its connection.** A server that failed may close the connection right after
+       its answer; the next request must not be the one to find out. The response extension
+       ``network_stream`` (public too) is closed when the body is, so the pool opens a fresh connection.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        outer = request.extensions.get("trace")
+        try:
+            for resends in range(MAX_RESENDS + 1):
+                attempt = _Attempt(outer)
+                request.extensions["trace"] = attempt
+                try:
+                    response = self.inner.handle_request(request)
+                    break
+                except UNANSWERED as exc:
+                    resendable = isinstance(request.stream, httpx.ByteStream) and resends < MAX_RESENDS
+                    if not (resendable and attempt.unanswered_on_a_kept_connection(exc)):
+                        raise
+        finally:
+            if outer is None:
+                request.extensions.pop("trace", None)
+            else:
+                request.extensions["trace"] = outer
+        network_stream = response.extensions.get("network_stream")
+        if response.status_code >= 500 and network_stream is not None:
+            # Closed before httpcore puts the connection back in its pool: a closed socket is a connection
+            # httpcore finds expired (it reads as at its end), so it drops it and the next request opens one.
+            response.stream = ClosingBody(response.stream, before=network_stream.close)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def make_http(
     base_url: str, *, api_key: str | None, headers: tuple[str, ...], timeout: float
 ) -> tuple[httpx.Client, tuple[str, ...]]:
@@ -279,12 +389,14 @@ def make_http(
         sent[name.strip()] = value.strip()
         secret_names.append(name.strip())
     # Idle connections are dropped after 2 s, before the 5 s keep-alive timeout of common servers
-    # (uvicorn, Node): reusing one the server is closing would be a false HTTP-TRANSPORT failure.
+    # (uvicorn, Node), and the transport resends a request a closing connection never answered.
+    limits = httpx.Limits(keepalive_expiry=2.0)
     http = httpx.Client(
         base_url=base_url.rstrip("/"),
         headers=sent,
         timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(keepalive_expiry=2.0),
+        limits=limits,
+        transport=KeptAliveTransport(httpx.HTTPTransport(limits=limits)),
         follow_redirects=False,
     )
     return http, tuple(secret_names)

@@ -237,13 +237,9 @@ def send(http: httpx.Client, case: Any, secret_headers: tuple[str, ...], window:
     started = time.monotonic()
     cut = False
     try:
-        try:
-            response = http.send(request, stream=True)
-        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
-            # A server may close a kept-alive connection just as the next request goes out on it (after an
-            # error answer, say). Like browsers, curl and schemathesis, send once more on a fresh connection;
-            # a second failure is the target's.
-            response = http.send(request, stream=True)
+        # A kept-alive connection the server closed without answering is the transport's business: the
+        # request goes out again on a fresh one (conformance/contract/client.py, KeptAliveTransport).
+        response = http.send(request, stream=True)
     except httpx.LocalProtocolError:
         return None
     except httpx.TimeoutException:
