@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from conformance.contract.client import ClosingBody
+
 PER_TEST = 2  # requests one test may need at once: a stream it holds open plus one more
 
 
@@ -33,24 +35,6 @@ def share(max_in_flight: int, workers: int) -> int:
             f"a test needs {PER_TEST}: raise --max-in-flight to {PER_TEST * workers} or use fewer workers"
         )
     return slots
-
-
-class _Releasing(httpx.SyncByteStream):
-    """A response body that gives its slot back when it is closed (read to the end or abandoned)."""
-
-    def __init__(self, stream: Any, release: Any) -> None:
-        self.stream = stream
-        self.release = release
-
-    def __iter__(self):
-        yield from self.stream
-
-    def close(self) -> None:
-        try:
-            if hasattr(self.stream, "close"):
-                self.stream.close()
-        finally:
-            self.release()
 
 
 class InFlightCap:
@@ -89,7 +73,7 @@ class InFlightCap:
             except BaseException:
                 release()
                 raise
-            response.stream = _Releasing(response.stream, release)
+            response.stream = ClosingBody(response.stream, after=release)  # the slot comes back with the body
             return response
 
         httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import json
 import re
-import shlex
 import time
 import warnings
 from collections import Counter
@@ -35,7 +34,8 @@ from typing import Any
 
 import httpx
 
-from conformance.contract.client import SECRET_PLACEHOLDER, Exchange
+from conformance.contract import sse
+from conformance.contract.client import Exchange
 from conformance.contract.document import Contract, content_type_message, schema_message, status_message
 from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.contract.findings import ConformanceFailures, explained_by
@@ -49,6 +49,7 @@ from conformance.properties.world import READ_ONLY, VICTIM_OPS, World
 DROPPED_HEADERS = {"x-schemathesis-testcaseid", "user-agent", "accept-encoding", "connection", "content-length"}
 STREAM_MEDIA = "text/event-stream"
 STREAM_MAX_BYTES = 256 * 1024
+STREAM_MAX_EVENTS = 2_000  # within a window of a second at most: the bytes bound comes first
 WORKERS = 8  # concurrent requests for operations whose cases are independent (see Layer.run)
 # POSTs that only listen: a subscription to a thread's events changes nothing, so its cases may overlap.
 LISTENING = ("POST /threads/{thread_id}/stream/events",)
@@ -196,26 +197,8 @@ def operation_test(schema: Any, label: str, run_case: Any) -> Any:
 
 # ------------------------------------------------------------------------------------------- exchanges
 @dataclass
-class PropertyExchange(Exchange):
-    """An exchange whose reproduction also carries the generated headers (secrets stay placeholders)."""
-
-    headers: dict[str, str] = field(default_factory=dict)
-    raw_body: bytes | None = None
-
-    def curl(self) -> str:
-        parts = ["curl", "-s", "-X", self.method, shlex.quote(self.url)]
-        for name, value in self.headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
-        for name in self.secret_headers:
-            parts += ["-H", shlex.quote(f"{name}: {SECRET_PLACEHOLDER}")]
-        if self.raw_body:
-            parts += ["-d", shlex.quote(self.raw_body.decode("utf-8", "replace"))]
-        return " ".join(parts)
-
-
-@dataclass
 class Sent:
-    exchange: PropertyExchange
+    exchange: Exchange
     response: Any  # schemathesis.Response, or None when nothing came back
     cut_short: bool = False
     error: str | None = None  # HTTP-TIMEOUT / HTTP-TRANSPORT
@@ -249,54 +232,40 @@ def send(http: httpx.Client, case: Any, secret_headers: tuple[str, ...], window:
     except (ValueError, TypeError, UnicodeError, httpx.InvalidURL):
         return None
     shown = {k: v for k, v in headers.items() if k.lower() not in {s.lower() for s in secret_headers}}
-    exchange = PropertyExchange(
-        method=request.method,
-        url=str(request.url.copy_with(userinfo=b"")),  # credentials in the target URL are never shown
-        path=request.url.raw_path.decode(),
-        request_body=None,
-        status=0,
-        content_type="",
-        text="",
-        elapsed=0.0,
-        secret_headers=secret_headers,
-        headers=shown,
-        raw_body=content,
-    )
+    # The generated headers are shown (secrets stay placeholders) and the body is reproduced byte for byte.
+    evidence: dict[str, Any] = {"secret_headers": secret_headers, "shown_headers": shown, "raw_body": True}
     started = time.monotonic()
     cut = False
     try:
-        try:
-            response = http.send(request, stream=True)
-        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
-            # A server may close a kept-alive connection just as the next request goes out on it (after an
-            # error answer, say). Like browsers, curl and schemathesis, send once more on a fresh connection;
-            # a second failure is the target's.
-            response = http.send(request, stream=True)
+        # A kept-alive connection the server closed without answering is the transport's business: the
+        # request goes out again on a fresh one (conformance/contract/client.py, KeptAliveTransport).
+        response = http.send(request, stream=True)
     except httpx.LocalProtocolError:
         return None
     except httpx.TimeoutException:
-        exchange.text = "(timeout)"
-        return Sent(exchange, None, error="HTTP-TIMEOUT")
+        return Sent(Exchange.from_httpx(request, None, text="(timeout)", **evidence), None, error="HTTP-TIMEOUT")
     except httpx.TransportError as exc:
-        exchange.text = f"(no answer: {type(exc).__name__})"
-        return Sent(exchange, None, error="HTTP-TRANSPORT")
+        unanswered = Exchange.from_httpx(request, None, text=f"(no answer: {type(exc).__name__})", **evidence)
+        return Sent(unanswered, None, error="HTTP-TRANSPORT")
     try:
         if STREAM_MEDIA in response.headers.get("content-type", ""):
-            body, cut = _read_stream(response, window)
+            deadline = time.monotonic() + window
+            read = sse.read(response, deadline=deadline, max_events=STREAM_MAX_EVENTS, max_bytes=STREAM_MAX_BYTES)
+            if read.error is not None:
+                raise read.error
+            body, cut = read.body, not read.ended
         else:
             body = response.read()
     except httpx.TimeoutException:
-        exchange.text = "(timeout while reading the body)"
-        return Sent(exchange, None, error="HTTP-TIMEOUT")
+        cut_off = Exchange.from_httpx(request, None, text="(timeout while reading the body)", **evidence)
+        return Sent(cut_off, None, error="HTTP-TIMEOUT")
     except httpx.TransportError as exc:
-        exchange.text = f"(body cut off: {type(exc).__name__})"
-        return Sent(exchange, None, error="HTTP-TRANSPORT")
+        cut_off = Exchange.from_httpx(request, None, text=f"(body cut off: {type(exc).__name__})", **evidence)
+        return Sent(cut_off, None, error="HTTP-TRANSPORT")
     finally:
         response.close()
-    exchange.status = response.status_code
-    exchange.content_type = response.headers.get("content-type", "")
-    exchange.text = body.decode(response.encoding or "utf-8", "replace")
-    exchange.elapsed = time.monotonic() - started
+    text = body.decode(response.encoding or "utf-8", "replace")
+    exchange = Exchange.from_httpx(request, response, text=text, elapsed=time.monotonic() - started, **evidence)
     grouped: dict[str, list[str]] = {}
     for name, value in response.headers.multi_items():
         grouped.setdefault(name.lower(), []).append(value)
@@ -316,27 +285,6 @@ def send(http: httpx.Client, case: Any, secret_headers: tuple[str, ...], window:
     return Sent(exchange, checked, cut_short=cut)
 
 
-def _read_stream(response: httpx.Response, window: float) -> tuple[bytes, bool]:
-    """Whatever the stream sends within ``window`` seconds; True when it was still open then."""
-    # httpcore reads the read timeout when the body is first iterated, so a quiet stream waits at most
-    # ``window`` (a target that ignores this bound still stops at the deadline, one chunk later).
-    timeout = dict(response.request.extensions.get("timeout") or {})
-    timeout["read"] = window
-    response.request.extensions["timeout"] = timeout
-    deadline = time.monotonic() + window
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= STREAM_MAX_BYTES or time.monotonic() >= deadline:
-                return b"".join(chunks), True
-    except httpx.ReadTimeout:
-        return b"".join(chunks), True
-    return b"".join(chunks), False
-
-
 # -------------------------------------------------------------------------------------------- findings
 @dataclass
 class Finding:
@@ -345,7 +293,7 @@ class Finding:
     message: str
     expected: Any
     actual: Any
-    exchange: PropertyExchange
+    exchange: Exchange
     case: str  # "coverage phase, negative: ..." - how the case came about
 
 
@@ -788,6 +736,7 @@ class Layer:
             noun = f"/{str(exc.args[0]).removesuffix('_id')}s"  # assistant_id -> the refused POST /assistants
             related = [e for e in self.world.refused if noun in e.path] or self.world.refused
             refused = related[0] if related else None
+            unsent = self.http.build_request(method, path)  # the operation's template: nothing was sent
             why = "; ".join(self.world.notes) or "no answer recorded"
             record.add(
                 [
@@ -797,29 +746,14 @@ class Layer:
                         f"{label}: not proven available: the session could not make its {exc.args[0]} ({why})",
                         "a valid request on the session's own resources",
                         record.canonical,
-                        refused or Exchange(method, str(self.http.base_url) + path, path, None, 0, "", "", 0.0),
+                        refused or Exchange.from_httpx(unsent, None, secret_headers=self.secret_headers),
                         "canonical request",
                     )
                 ]
             )
             return
-        try:
-            exchange = canonical.send(self.http, request, self.secret_headers)
-        except httpx.HTTPError as exc:
-            record.canonical = f"no answer ({type(exc).__name__})"
-            exchange = Exchange(
-                request.method,
-                str(self.http.base_url) + request.path,
-                request.path,
-                request.json,
-                0,
-                "",
-                f"({type(exc).__name__})",
-                0.0,
-                self.secret_headers,
-            )
-        else:
-            record.canonical = exchange.summary()
+        exchange = canonical.send(self.http, request, self.secret_headers)
+        record.canonical = exchange.summary() if exchange.status else f"no answer {exchange.text}"
         if exchange.status in wanted:
             return
         shown = wanted[0] if len(wanted) == 1 else wanted

@@ -103,19 +103,7 @@ class World:
             return None
         if response.status_code != 200:
             self.notes.append(f"POST {path}: answered {response.status_code}")
-            self.refused.append(
-                Exchange(
-                    "POST",
-                    str(response.request.url),
-                    path,
-                    body,
-                    response.status_code,
-                    response.headers.get("content-type", ""),
-                    response.text,
-                    response.elapsed.total_seconds(),
-                    self.secret_headers,
-                )
-            )
+            self.refused.append(Exchange.from_httpx(response.request, response, secret_headers=self.secret_headers))
             return None
         try:
             data = response.json()

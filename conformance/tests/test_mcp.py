@@ -22,7 +22,7 @@ import pytest
 from conformance.contract.checks import expect_equal, expect_true
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import ECHO_PREFIX, GRAPHS
-from conformance.tests.flows import expect_jsonrpc, request_with_headers
+from conformance.tests.flows import expect_jsonrpc
 
 pytestmark = pytest.mark.area("mcp")
 
@@ -41,7 +41,7 @@ def tool_name(assistant_name: str) -> str:
 
 
 def _rpc(client: ApiClient, body: dict[str, Any]) -> Exchange:
-    return request_with_headers(client, "POST", "/mcp", ACCEPT, json_body=body)
+    return client.post("/mcp", json=body, headers=ACCEPT)
 
 
 def _result(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:

@@ -16,7 +16,7 @@ import pytest
 from conformance.contract.checks import expect, expect_equal, expect_status
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import ECHO_PREFIX
-from conformance.tests.flows import POLL_INTERVAL, TERMINAL_RUN_STATUSES, Api, human, read_stream
+from conformance.tests.flows import POLL_INTERVAL, TERMINAL_RUN_STATUSES, Api, human
 
 pytestmark = pytest.mark.area("runs-control")
 
@@ -319,7 +319,7 @@ def test_unknown_run_id_is_404(api, name):
     method, template, operation = UNKNOWN[name]
     path = template.format(t=thread_id, r=api.new_id())
     if name == "join-stream":
-        exchange = read_stream(api.client, method, path, seconds=10)[0]
+        exchange = api.client.stream(method, path, seconds=10).exchange
     else:
         exchange = api.client.request(method, path)
     api.contract.validate(exchange, operation, status=404, rule="RUNS-UNKNOWN-ID")

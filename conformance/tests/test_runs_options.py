@@ -13,7 +13,7 @@ import pytest
 from conformance.contract.checks import expect_equal, expect_true
 from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, STEP_NODES
-from conformance.tests.flows import POLL_INTERVAL, Api, human, location_ids, request_located
+from conformance.tests.flows import POLL_INTERVAL, Api, human, location_ids
 from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("runs-options")
@@ -26,16 +26,16 @@ DURABILITIES = ("sync", "async", "exit")
 LOCATION = "Content-Location: /threads/{thread_id}/runs/{run_id}"
 
 
-def _wait(api: Api, scenario: str, body: dict) -> tuple[Exchange, str]:
+def _wait(api: Api, scenario: str, body: dict) -> Exchange:
     thread_id = api.create_thread({"scenario": scenario})["thread_id"]
-    return request_located(api.client, "POST", f"/threads/{thread_id}/runs/wait", body)
+    return api.client.post(f"/threads/{thread_id}/runs/wait", json=body)
 
 
 def _metadata(api: Api, note: str) -> dict[str, Exchange]:
-    answer, location = _wait(
+    answer = _wait(
         api, "options-metadata", {"assistant_id": "agent", "input": human("meta"), "metadata": {"run_note": note}}
     )
-    thread_id, run_id = location_ids(location)
+    thread_id, run_id = location_ids(answer)
     if not run_id:
         return {"answer": answer}
     return {"answer": answer, "run": api.client.get(f"/threads/{thread_id}/runs/{run_id}")}
@@ -126,7 +126,7 @@ def _seen(exchange: Exchange, contract, rule: str) -> dict:
 
 def test_configurable_reaches_the_graph(options, contract):
     """config.configurable given to the run is what the graph's config holds."""
-    exchange, _ = options["configurable"]
+    exchange = options["configurable"]
     seen = _seen(exchange, contract, "RUNS-CONFIGURABLE")
     sent = options["sent"]["configurable"]
     got = {k: (seen.get("configurable") or {}).get(k) for k in sent}
@@ -135,7 +135,7 @@ def test_configurable_reaches_the_graph(options, contract):
 
 def test_context_reaches_the_graph(options, contract):
     """context given to the run is the graph's runtime context."""
-    exchange, _ = options["context"]
+    exchange = options["context"]
     seen = _seen(exchange, contract, "RUNS-CONTEXT")
     sent = options["sent"]["context"]
     expect_equal({k: (seen.get("context") or {}).get(k) for k in sent}, sent, rule="RUNS-CONTEXT", exchange=exchange)
@@ -183,7 +183,7 @@ def test_after_seconds_keeps_the_run_pending(options, contract):
 @pytest.mark.parametrize("durability", DURABILITIES)
 def test_durability_is_accepted_and_the_run_succeeds(options, contract, durability):
     """Each documented durability is accepted and the run succeeds."""
-    exchange, _ = options[f"durability-{durability}"]
+    exchange = options[f"durability-{durability}"]
     values = contract.validate(exchange, WAIT, status=200, rule="RUNS-DURABILITY")
     last = last_message(values).get("content")
     expect_equal(last, f"{ECHO_PREFIX}{durability}", rule="RUNS-DURABILITY", exchange=exchange)

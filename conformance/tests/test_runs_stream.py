@@ -15,6 +15,7 @@ import pytest
 
 from conformance.contract.checks import expect, expect_equal
 from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.sse import SseEvent
 from conformance.graphs import (
     CUSTOM_EVENTS,
     ECHO_PREFIX,
@@ -22,7 +23,7 @@ from conformance.graphs import (
     INTERRUPT_OUTER_NODE,
     STEP_NODES,
 )
-from conformance.tests.flows import Api, SseEvent, human, location_ids, read_stream
+from conformance.tests.flows import Api, human, location_ids
 
 pytestmark = pytest.mark.area("runs-stream")
 
@@ -57,7 +58,6 @@ class Streamed:
     exchange: Exchange
     events: list[SseEvent]
     ended: bool
-    location: str
     run: Exchange | None = None
 
     @property
@@ -65,7 +65,7 @@ class Streamed:
         first = self.events[0] if self.events else None
         if first is not None and first.name == "metadata" and isinstance(first.data, dict):
             return first.data.get("run_id")
-        return location_ids(self.location)[1]
+        return location_ids(self.exchange)[1]
 
     def of(self, mode: str) -> list[Any]:
         return [e.data for e in self.events if e.name == mode]
@@ -76,9 +76,9 @@ class Joined:
     thread_id: str
     run_id: str
     created: Exchange
-    joined: tuple[Exchange, list[SseEvent], bool, str]
-    resumed: tuple[Exchange, list[SseEvent], bool, str] | None = None
-    replay: tuple[Exchange, list[SseEvent], bool, str] | None = None
+    joined: tuple[Exchange, list[SseEvent], bool]
+    resumed: tuple[Exchange, list[SseEvent], bool] | None = None
+    replay: tuple[Exchange, list[SseEvent], bool] | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -88,10 +88,10 @@ def _stream(api: Api, case: str, seconds: float) -> Streamed:
     body: dict[str, Any] = {"assistant_id": graph, "input": human(TEXT), **extra}
     if mode is not None:
         body["stream_mode"] = mode
-    exchange, events, ended, location = read_stream(
-        api.client, "POST", f"/threads/{thread_id}/runs/stream", json_body=body, seconds=seconds
+    exchange, events, ended = api.client.stream(
+        "POST", f"/threads/{thread_id}/runs/stream", json_body=body, seconds=seconds
     )
-    streamed = Streamed(case, thread_id, body, exchange, events, ended, location)
+    streamed = Streamed(case, thread_id, body, exchange, events, ended)
     if streamed.run_id:
         streamed.run = api.client.get(f"/threads/{thread_id}/runs/{streamed.run_id}")
     return streamed
@@ -119,10 +119,10 @@ def _join(api: Api, seconds: float) -> Joined:
     )
     run = api.contract.validate(created, "POST /threads/{thread_id}/runs", status=200, rule="RUNS-CREATE")
     path = f"/threads/{thread_id}/runs/{run['run_id']}/stream"
-    joined = Joined(thread_id, run["run_id"], created, read_stream(api.client, "GET", path, seconds=seconds))
+    joined = Joined(thread_id, run["run_id"], created, api.client.stream("GET", path, seconds=seconds))
     ids = [e.get("id") for e in joined.joined[1]]
     if ids and ids[0]:
-        joined.resumed = read_stream(api.client, "GET", path, headers={"Last-Event-ID": ids[0]}, seconds=seconds)
+        joined.resumed = api.client.stream("GET", path, headers={"Last-Event-ID": ids[0]}, seconds=seconds)
     return joined
 
 
@@ -177,7 +177,7 @@ def test_stream_is_framed_and_starts_with_metadata(streams, contract, case):
         actual=dict(first),
         exchange=s.exchange,
     )
-    located = location_ids(s.location)[1]
+    located = location_ids(s.exchange)[1]
     if located:
         expect_equal(first.data["run_id"], located, rule="STREAM-METADATA-FIRST", exchange=s.exchange)
 
@@ -436,7 +436,7 @@ def test_subgraph_events_are_namespaced(streams, contract):
 def test_join_stream_delivers_the_rest_of_the_run(streams, contract):
     """GET .../runs/{run_id}/stream on a run in progress delivers its events until it ends."""
     j: Joined = streams["join"]
-    exchange, events, ended, _ = j.joined
+    exchange, events, ended = j.joined
     contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}/stream", status=200, rule="STREAM-JOIN")
     values = [e.data for e in events if e.name == "values"]
     last = values[-1].get("messages", []) if values and isinstance(values[-1], dict) else []
@@ -453,7 +453,7 @@ def test_join_stream_delivers_the_rest_of_the_run(streams, contract):
 def test_resumable_stream_resumes_after_last_event_id(streams, contract):
     """stream_resumable=true: rejoining with Last-Event-ID gives the events after it, none repeated."""
     j: Joined = streams["join"]
-    _, joined, _, _ = j.joined
+    _, joined, _ = j.joined
     ids = [e.get("id") for e in joined]
     expect(
         len(ids) >= 2 and all(ids) and j.resumed is not None,
@@ -463,6 +463,6 @@ def test_resumable_stream_resumes_after_last_event_id(streams, contract):
         actual=[dict(e) for e in joined][:5],
         exchange=j.joined[0],
     )
-    exchange, resumed, _, _ = j.resumed
+    exchange, resumed, _ = j.resumed
     contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}/stream", status=200, rule="STREAM-RESUME")
     expect_equal([e.get("id") for e in resumed], ids[1:], rule="STREAM-RESUME", exchange=exchange)

@@ -11,7 +11,7 @@ import pytest
 from conformance.contract.checks import expect_contains, expect_equal, expect_status, expect_true
 from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, FAILURE_MESSAGE
-from conformance.tests.flows import Api, human, location_ids, request_located
+from conformance.tests.flows import Api, human, location_ids
 from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("thread-runs")
@@ -32,10 +32,8 @@ class Waited:
 
 def _wait(api: Api, graph: str, text: str) -> Waited:
     thread_id = api.create_thread({"scenario": f"wait-{graph}"})["thread_id"]
-    answer, location = request_located(
-        api.client, "POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": graph, "input": human(text)}
-    )
-    run_id = location_ids(location)[1]
+    answer = api.client.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": graph, "input": human(text)})
+    run_id = location_ids(answer)[1]
     waited = Waited(thread_id, answer, run_id)
     runs = api.client.get(f"/threads/{thread_id}/runs")
     waited.runs = runs

@@ -6,7 +6,6 @@ when the SDK cannot parse an answer, or an answer lacks what the guides read fro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -40,22 +39,7 @@ def sdk(certification):
     def record(response: httpx.Response) -> None:
         """Keep the SDK's last exchange, so a failure can show it and how to reproduce it."""
         response.read()
-        request = response.request
-        try:
-            body = json.loads(request.content) if request.content else None
-        except ValueError:
-            body = None
-        LAST[0] = Exchange(
-            method=request.method,
-            url=str(request.url),
-            path=request.url.raw_path.decode(),
-            request_body=body,
-            status=response.status_code,
-            content_type=response.headers.get("content-type", ""),
-            text=response.text,
-            elapsed=0.0,
-            secret_headers=secret_names,
-        )
+        LAST[0] = Exchange.from_httpx(response.request, response, secret_headers=secret_names)
 
     client.http.client.event_hooks["response"].append(record)
     yield client

@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from conformance.contract.checks import expect_equal, expect_ids, expect_in, expect_true
@@ -174,17 +174,14 @@ def replay(js_client_dir, certification, pytestconfig):
 
 
 def _exchange(recorded: dict[str, Any], secret_headers: tuple[str, ...]) -> Exchange:
-    parts = urlsplit(recorded["url"])
-    return Exchange(
-        method=recorded["method"],
-        url=recorded["url"],
-        path=parts.path + (f"?{parts.query}" if parts.query else ""),
-        request_body=recorded.get("request_body"),
-        status=recorded.get("status") or 0,
-        content_type=recorded.get("content_type") or "",
-        text=recorded.get("text") or "",
-        elapsed=0.0,
-        secret_headers=secret_headers,
+    """The exchange the Node script recorded (its method, URL, JSON body, status, content type, text)."""
+    request = httpx.Request(recorded["method"], recorded["url"], json=recorded.get("request_body"))
+    content_type = recorded.get("content_type") or ""
+    response = None
+    if recorded.get("status"):
+        response = httpx.Response(recorded["status"], headers={"content-type": content_type} if content_type else {})
+    return Exchange.from_httpx(
+        request, response, secret_headers=secret_headers, text=recorded.get("text") or "", elapsed=0.0
     )
 
 

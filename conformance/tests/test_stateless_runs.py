@@ -19,8 +19,6 @@ from conformance.tests.flows import (
     Api,
     human,
     location_ids,
-    read_stream,
-    request_located,
 )
 from conformance.tests.values import last_message
 
@@ -69,8 +67,8 @@ def _wait(api: Api, graph: str, on_completion: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"assistant_id": graph, "input": human(f"wait {graph}"), "metadata": api.tag}
     if on_completion:
         body["on_completion"] = on_completion
-    answer, location = request_located(api.client, "POST", "/runs/wait", body)
-    thread_id, run_id = location_ids(location)
+    answer = api.client.post("/runs/wait", json=body)
+    thread_id, run_id = location_ids(answer)
     found: dict[str, Any] = {"answer": answer, "thread_id": thread_id, "run_id": run_id}
     if thread_id:
         api.cert.track_thread(thread_id)
@@ -81,14 +79,13 @@ def _wait(api: Api, graph: str, on_completion: str | None) -> dict[str, Any]:
 
 
 def _stream(api: Api) -> dict[str, Any]:
-    exchange, events, ended, location = read_stream(
-        api.client,
+    exchange, events, ended = api.client.stream(
         "POST",
         "/runs/stream",
         json_body={"assistant_id": "agent", "input": human("stream"), "stream_mode": ["values"], "metadata": api.tag},
         seconds=max(api.run_timeout, 5.0),
     )
-    return {"exchange": exchange, "events": events, "ended": ended, "location": location}
+    return {"exchange": exchange, "events": events, "ended": ended}
 
 
 def _batch(api: Api) -> dict[str, Any]:

@@ -3,14 +3,14 @@ and the thread's own event stream."""
 
 from __future__ import annotations
 
-import time
+import json
 from dataclasses import dataclass, field
 
-import httpx
 import pytest
 
 from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
 from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.sse import SseEvent
 from conformance.graphs import ECHO_PREFIX
 from conformance.tests.flows import Api, human
 
@@ -334,66 +334,39 @@ def test_prune_keep_latest_keeps_the_thread_and_its_latest_state(api, finished):
 
 
 # ------------------------------------------------------------------------------------ thread stream
-def _read_events(response: httpx.Response, until, seconds: float) -> tuple[list[tuple[str, str]], str]:
-    """SSE events (event, data) read until ``until(events)`` holds, bounded in events, bytes and seconds."""
-    events: list[tuple[str, str]] = []
-    name, data, raw, size = "message", [], [], 0
-    deadline = time.monotonic() + seconds
-    try:
-        for line in response.iter_lines():
-            size += len(line) + 1
-            raw.append(line)
-            if line == "":
-                if data:
-                    events.append((name, "\n".join(data)))
-                name, data = "message", []
-                if until(events):
-                    break
-            elif line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-            if len(events) >= STREAM_MAX_EVENTS or size >= STREAM_MAX_BYTES or time.monotonic() >= deadline:
-                break
-    except httpx.TimeoutException:
-        pass
-    return events, "\n".join(raw)
-
-
-def _stream_exchange(api: Api, response: httpx.Response, text: str) -> Exchange:
-    return Exchange(
-        method="GET",
-        url=str(response.request.url),
-        path=response.request.url.raw_path.decode(),
-        request_body=None,
-        status=response.status_code,
-        content_type=response.headers.get("content-type", ""),
-        text=text,
-        elapsed=0.0,
-        secret_headers=api.client.secret_headers,
-    )
+def _mentions(event: SseEvent, *words: str) -> bool:
+    """Whether an event's data (as sent, or as JSON text) contains every word."""
+    text = event.data if isinstance(event.data, str) else json.dumps(event.data)
+    return all(word in text for word in words)
 
 
 def test_thread_stream_delivers_a_run_started_while_listening(api):
     """GET /threads/{id}/stream delivers the events of a run started while listening, up to its end."""
     thread_id = api.create_thread()["thread_id"]
-    seconds = api.run_timeout
-    timeout = httpx.Timeout(api.client.timeout, read=seconds)
-    with api.client.http.stream("GET", f"/threads/{thread_id}/stream", timeout=timeout) as response:
-        opened = _stream_exchange(api, response, "")
+    started: list[str] = []
+
+    def start_run(opened: Exchange) -> None:
         expect_status(opened, 200, rule="THREADS-STREAM")
         run, _ = api.start_run(thread_id, "agent", human("streamed"), schema=False)
-        run_id = run["run_id"]
+        started.append(run["run_id"])
 
-        def run_done(events):
-            return any(n == "metadata" and '"run_done"' in d and run_id in d for n, d in events)
+    def run_done(events: list[SseEvent]) -> bool:
+        return any(e.name == "metadata" and _mentions(e, '"run_done"', started[0]) for e in events)
 
-        events, text = _read_events(response, run_done, seconds)
-    exchange = _stream_exchange(api, response, text)
+    exchange, events, _ = api.client.stream(
+        "GET",
+        f"/threads/{thread_id}/stream",
+        seconds=api.run_timeout,
+        max_events=STREAM_MAX_EVENTS,
+        max_bytes=STREAM_MAX_BYTES,
+        until=run_done,
+        opened=start_run,
+    )
     api.contract.validate(exchange, "GET /threads/{thread_id}/stream", status=200, rule="THREADS-STREAM")
-    names = [n for n, _ in events]
+    run_id = started[0]  # a 200 answer: the run was started when it opened
+    names = [e.name for e in events]
     expect(
-        any(n == "metadata" and run_id in d for n, d in events),
+        any(e.name == "metadata" and _mentions(e, run_id) for e in events),
         "THREADS-STREAM",
         "the thread stream did not announce the run",
         expected=f"a metadata event naming run {run_id}",
@@ -401,7 +374,7 @@ def test_thread_stream_delivers_a_run_started_while_listening(api):
         exchange=exchange,
     )
     expect(
-        any(n == "values" and f"{ECHO_PREFIX}streamed" in d for n, d in events),
+        any(e.name == "values" and _mentions(e, f"{ECHO_PREFIX}streamed") for e in events),
         "THREADS-STREAM",
         "the thread stream did not deliver the run's values",
         expected="a values event with the echo",
@@ -414,10 +387,7 @@ def test_thread_stream_delivers_a_run_started_while_listening(api):
 
 def test_unknown_thread_stream_is_404(api):
     """GET /threads/{id}/stream of a thread that does not exist answers 404 with an ErrorResponse."""
-    timeout = httpx.Timeout(api.client.timeout, read=5)
-    with api.client.http.stream("GET", f"/threads/{api.new_id()}/stream", timeout=timeout) as response:
-        text = response.read().decode(errors="replace") if response.status_code != 200 else ""
-    exchange = _stream_exchange(api, response, text)
+    exchange = api.client.stream("GET", f"/threads/{api.new_id()}/stream", seconds=5).exchange
     api.contract.validate(exchange, "GET /threads/{thread_id}/stream", status=404, rule="THREADS-NOT-FOUND")
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
 

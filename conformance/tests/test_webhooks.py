@@ -21,7 +21,7 @@ import pytest
 from conformance.contract.checks import expect_equal, expect_in, expect_true
 from conformance.contract.client import Exchange
 from conformance.plugin.webhooks import Call, Hook, WebhookReceiver, refused
-from conformance.tests.flows import TERMINAL_RUN_STATUSES, Api, human, location_ids, request_located
+from conformance.tests.flows import TERMINAL_RUN_STATUSES, Api, human, location_ids
 
 pytestmark = pytest.mark.area("webhooks")
 
@@ -60,8 +60,8 @@ def _start(api: Api, hooked: HookedRun, case: str) -> None:
     elif hooked.operation == "POST /runs":
         hooked.created = api.client.post("/runs", json={**body, "metadata": api.tag, "on_completion": "keep"})
     else:  # POST /runs/wait answers when the run has ended; its temporary thread is then deleted
-        hooked.created, location = request_located(api.client, "POST", "/runs/wait", {**body, "metadata": api.tag})
-        hooked.thread_id, hooked.run_id = location_ids(location)
+        hooked.created = api.client.post("/runs/wait", json={**body, "metadata": api.tag})
+        hooked.thread_id, hooked.run_id = location_ids(hooked.created)
         return
     run = hooked.created.json() if hooked.created.status == 200 else {}
     if isinstance(run, dict):
