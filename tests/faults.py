@@ -485,7 +485,7 @@ FAULTS: tuple[Fault, ...] = (
         "runs-list-oldest-first",
         "GET /threads/{id}/runs lists the oldest run first",
         (R + "test_runs_list_default_is_the_newest_10",),
-        "RUNS-LIST-PAGING",
+        "RUNS-LIST-ORDER",
         on_response=json_response(
             "GET", "/threads/*/runs", lambda runs: runs[::-1] if isinstance(runs, list) else runs
         ),
@@ -590,7 +590,7 @@ FAULTS: tuple[Fault, ...] = (
         "malformed-id-404",
         "a malformed thread id answers 404 instead of 422",
         (T + "test_malformed_thread_id_is_422", ST + "test_malformed_thread_id_state_is_422"),
-        "THREADS-MALFORMED-ID",
+        "MALFORMED-ID-422",
         on_response=lambda req, resp: (
             swap_status("GET", "/threads/*", 422, 404)(req, resp)
             or swap_status("GET", "/threads/*/state", 422, 404)(req, resp)

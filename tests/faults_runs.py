@@ -716,7 +716,7 @@ FAULTS: tuple[Fault, ...] = (
         "stateless-stream-no-metadata",
         "POST /runs/stream does not start with metadata",
         (SL + "test_stream_starts_with_metadata_and_ends_with_the_run",),
-        "STATELESS-STREAM",
+        "STREAM-METADATA-ORDER",
         on_response=stream_events("POST", "/runs/stream", _drop("metadata")),
     ),
     Fault(

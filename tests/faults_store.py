@@ -461,7 +461,7 @@ SYSTEM_FAULTS: tuple[Fault, ...] = (
         "info-crons-flag-false-with-crons",
         "GET /info flags crons false although the cron endpoints are served",
         (SY + "test_info_flags_agree_with_the_endpoints[crons]",),
-        "SYSTEM-INFO-FLAGS",
+        "SYSTEM-INFO-FLAGS-OFF",
         on_response=json_response("GET", "/info", lambda body: {**body, "flags": {**body["flags"], "crons": False}}),
     ),
     Fault(

@@ -485,7 +485,7 @@ FAULTS: tuple[Fault, ...] = (
         "history-checkpoint-filter-ignored",
         "POST history ignores the checkpoint filter",
         (HI + "test_checkpoint_filter_returns_that_checkpoint",),
-        "HISTORY-FILTER",
+        "HISTORY-CHECKPOINT-ID",
         on_request=_pop("POST", "/threads/*/history", "checkpoint"),
     ),
     Fault(

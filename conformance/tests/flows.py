@@ -158,6 +158,16 @@ class Api:
                 f"/threads/{thread_id}/runs/{run_id}/cancel", params={"wait": "false", "action": "interrupt"}
             )
 
+    def malformed_id_refused(self, exchange: Exchange, operation: str, rule: str) -> None:
+        """An id that is not a UUID (its parameter's format) is refused with a client error the operation
+        documents: 422, or its not-found status (``rule``), with an ErrorResponse body. That it is exactly
+        422, as the official server answers, is MALFORMED-ID-422 (reference-compatible)."""
+        allowed = [int(s) for s in self.contract.operations[operation].get("responses", {}) if s in ("404", "422")]
+        expect_status(exchange, allowed or [422], rule=rule, stop=True)
+        self.contract.validate(exchange, operation, rule=rule)
+        self.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+        expect_status(exchange, 422, rule="MALFORMED-ID-422")
+
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())

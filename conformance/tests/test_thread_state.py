@@ -118,5 +118,4 @@ def test_unknown_thread_state_is_404(api):
 def test_malformed_thread_id_state_is_422(api):
     """The state of a thread id that is not a UUID answers 422 with an error body."""
     exchange = api.client.get("/threads/not-a-uuid/state")
-    api.contract.validate(exchange, OPERATION, status=422, rule="STATE-MALFORMED-ID")
-    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+    api.malformed_id_refused(exchange, OPERATION, "STATE-MALFORMED-ID")

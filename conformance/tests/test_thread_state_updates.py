@@ -216,5 +216,8 @@ def test_invalid_request_is_422(api, threads, case):
     """A malformed thread id or a body the schema forbids answers 422 with an ErrorResponse."""
     thread_id, suffix, body, operation = INVALID[case]
     exchange = api.client.post(f"/threads/{thread_id or threads.ids['two-runs']}{suffix}", json=body)
+    if thread_id is not None:  # a malformed id: 422 or the documented not-found status
+        api.malformed_id_refused(exchange, operation, "STATE-VALIDATION")
+        return
     api.contract.validate(exchange, operation, status=422, rule="STATE-VALIDATION")
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
