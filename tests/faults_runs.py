@@ -172,6 +172,26 @@ def _cancel_noop(req: Req) -> Resp | None:
     return None
 
 
+def _cancel_whole_thread(req: Req) -> None:
+    """POST /runs/cancel with a thread and run ids cancels every run of that thread still pending or running."""
+    body = req.body if req.is_("POST", "/runs/cancel") and isinstance(req.body, dict) else {}
+    if not (isinstance(body.get("thread_id"), str) and isinstance(body.get("run_ids"), list)):
+        return
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        runs = httpx.get(f"{req.base}/threads/{body['thread_id']}/runs", timeout=10).json()
+        live = [r["run_id"] for r in runs if isinstance(r, dict) and r.get("status") in ("pending", "running")]
+        body["run_ids"] = sorted(set(body["run_ids"]) | set(live))
+
+
+def _cancel_finished_422(req: Req, resp: Resp) -> None:
+    """Cancelling a run that is no longer in progress is refused as a validation error (422)."""
+    if req.is_("POST", "/threads/*/runs/*/cancel") and resp.status == 404:
+        run = httpx.get(f"{req.base}{req.path.removesuffix('/cancel')}", timeout=10)
+        if run.status_code == 200:
+            resp.status = 422
+            resp.json = {"detail": "run is not cancellable"}
+
+
 def _delete_noop(req: Req) -> Resp | None:
     if req.is_("DELETE", "/threads/*/runs/*"):
         return Resp(204, {}, b"")
@@ -555,6 +575,13 @@ FAULTS: tuple[Fault, ...] = (
         on_request=_cancel_noop,
     ),
     Fault(
+        "runs-cancel-whole-thread",
+        "POST /runs/cancel by run ids cancels every run of the thread, not only the listed ones",
+        (C + "test_runs_cancel_by_ids_cancels_that_run",),
+        "RUNS-CANCEL-MANY",
+        on_request=_cancel_whole_thread,
+    ),
+    Fault(
         "run-delete-noop",
         "DELETE of a run answers 204 and deletes nothing",
         (C + "test_delete_run_then_404_and_unlisted",),
@@ -590,6 +617,13 @@ FAULTS: tuple[Fault, ...] = (
         (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
         "RUNS-BAD-BODY",
         on_response=_bad_body_accepted_on("/threads/*/runs"),
+    ),
+    Fault(
+        "cancel-finished-422",
+        "cancelling a finished run answers 422 (a documented status, but not what a finished run gets)",
+        (C + "test_cancel_of_a_finished_run_changes_nothing",),
+        "RUNS-CANCEL-FINISHED",
+        on_response=_cancel_finished_422,
     ),
     Fault(
         "cancel-rewrites-finished",
