@@ -521,6 +521,22 @@ def _patch_ignored(req: Req) -> None:
         req.body = {"metadata": {}}
 
 
+def _patch_clears_end_time(req: Req) -> None:
+    """A PATCH that does not send end_time clears it (the document: "omit this field to leave it unchanged")."""
+    if req.is_("PATCH", "/runs/crons/*") and isinstance(req.body, dict):
+        req.body.setdefault("end_time", None)
+
+
+def _search_and_count(change: Callable[[dict], None]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if (req.is_("POST", "/runs/crons/search") or req.is_("POST", "/runs/crons/count")) and isinstance(
+            req.body, dict
+        ):
+            change(req.body)
+
+    return hook
+
+
 def _cron_delete_ignored(req: Req) -> Resp | None:
     return Resp(204, {}, b"") if req.is_("DELETE", "/runs/crons/*") else None
 
@@ -567,6 +583,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         (CR + "test_get_returns_the_cron",),
         "CRONS-GET",
         on_response=json_response("GET", "/runs/crons/*", lambda c: {**c, "schedule": "0 0 * * *"}),
+    ),
+    Fault(
+        "cron-get-payload-end-time-lost",
+        "GET /runs/crons/{id} answers an empty payload and no end_time",
+        (CR + "test_get_returns_the_cron",),
+        "CRONS-GET",
+        on_response=json_response("GET", "/runs/crons/*", lambda c: {**c, "payload": {}, "end_time": None}),
     ),
     Fault(
         "cron-search-metadata-ignored",
@@ -675,6 +698,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         on_response=json_response("POST", "/runs/crons/count", lambda n: n + 1 if isinstance(n, int) else n),
     ),
     Fault(
+        "cron-search-and-count-ignore-assistant",
+        "cron search and count both ignore assistant_id (so they agree, on the wrong crons)",
+        (CR + "test_count_equals_the_search[tag+assistant]",),
+        "CRONS-COUNT",
+        on_request=_search_and_count(_pop("assistant_id")),
+    ),
+    Fault(
         "cron-patch-ignored",
         "PATCH /runs/crons/{id} answers 200 and changes nothing",
         (
@@ -685,6 +715,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         ),
         "CRONS-PATCH",
         on_request=_patch_ignored,
+    ),
+    Fault(
+        "cron-patch-clears-end-time",
+        "a PATCH that does not send end_time clears it",
+        (CR + "test_patch_is_reflected[schedule]", CR + "test_patch_is_reflected[disable]"),
+        "CRONS-PATCH-KEEPS",
+        on_request=_patch_clears_end_time,
     ),
     Fault(
         "cron-next-run-date-stale",
