@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.faultkit import Fault, json_response
+from tests.faultkit import Fault, json_response, limit_from_the_end
 from tests.faultproxy import Req, Resp
 
 ST = "test_store.py::"
@@ -148,6 +148,16 @@ def _store_search(change: Callable[[dict], None]) -> Callable[[Req], None]:
             change(req.body)
 
     return hook
+
+
+STORE_LIMIT_FROM_THE_END = limit_from_the_end(
+    "POST",
+    "/store/items/search",
+    default=10,
+    fetch=100,
+    items=lambda body: body.get("items") if isinstance(body, dict) else None,
+    rewrap=lambda body, kept: {**body, "items": kept},
+)
 
 
 def _store_namespaces(change: Callable[[dict], None]) -> Callable[[Req], None]:
@@ -327,6 +337,18 @@ STORE_FAULTS: tuple[Fault, ...] = (
         (ST + "test_search_limit_caps_the_items[1]", ST + "test_search_limit_caps_the_items[12]"),
         "STORE-SEARCH-LIMIT",
         on_request=_store_search(_pop("limit")),
+    ),
+    Fault(
+        "store-search-limit-from-the-end",
+        "the store search answers as many items as its limit asks, but the last ones of its listing",
+        (
+            ST + "test_search_limit_caps_the_items[1]",
+            ST + "test_search_limit_caps_the_items[5]",
+            ST + "test_search_default_limit_is_10",
+        ),
+        "STORE-SEARCH-LIMIT",
+        on_request=STORE_LIMIT_FROM_THE_END[0],
+        on_response=STORE_LIMIT_FROM_THE_END[1],
     ),
     Fault(
         "store-search-default-limit-20",
