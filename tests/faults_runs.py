@@ -125,6 +125,19 @@ def _fields_dropped(n: str, d: Any) -> list:
     return [(n, d)]
 
 
+def _error_after_metadata(n: str, d: Any) -> list:
+    """Every run stream carries an error event right after its metadata, the run failing or not."""
+    if n == "metadata":
+        return [(n, d), ("error", {"error": "Warning", "message": "checkpoint write was slow"})]
+    return [(n, d)]
+
+
+def _resumed_values_stale(req: Req, resp: Resp) -> None:
+    """A stream rejoined with Last-Event-ID resends the right event ids, but its values events carry no state."""
+    if "last-event-id" in req.headers:
+        stream_events("GET", "/threads/*/runs/*/stream", lambda n, d: [(n, {} if n == "values" else d)])(req, resp)
+
+
 def _join_cut(n: str, d: Any) -> list:
     return [] if n == "values" and isinstance(d, dict) and len(d.get("messages") or []) > 1 else [(n, d)]
 
@@ -443,6 +456,16 @@ FAULTS: tuple[Fault, ...] = (
         options=("--run-timeout", "4"),
     ),
     Fault(
+        "stream-error-in-success",
+        "the stream of a run that succeeds carries an error event too",
+        (
+            SM + "test_stream_carries_only_the_asked_modes[values]",
+            SM + "test_stream_carries_only_the_asked_modes[updates]",
+        ),
+        "STREAM-MODES",
+        on_response=run_stream(_error_after_metadata),
+    ),
+    Fault(
         "stream-final-values-lost",
         "the values event of the last step is not sent",
         (SM + "test_values_are_the_state_after_each_step[values]",),
@@ -502,6 +525,13 @@ FAULTS: tuple[Fault, ...] = (
         (SM + "test_resumable_stream_resumes_after_last_event_id",),
         "STREAM-RESUME",
         on_request=_drop_last_event_id,
+    ),
+    Fault(
+        "stream-resume-data-stale",
+        "a stream rejoined with Last-Event-ID resends the right ids, but its values events carry no state",
+        (SM + "test_resumable_stream_resumes_after_last_event_id",),
+        "STREAM-RESUME",
+        on_response=_resumed_values_stale,
     ),
     Fault(
         "stream-ends-before-run",
