@@ -212,6 +212,19 @@ def _patch_resets_the_rest(body: dict) -> None:
         body.update(graph_id="agent", config={})
 
 
+def _defaults_listed_as_copies(req: Req, resp: Resp) -> None:
+    """The search lists each graph's server-made assistant under another id than the one runs by graph name use
+    (a stale copy: the server made its defaults again and lists the new ones)."""
+    if req.is_("POST", "/assistants/search") and resp.status == 200 and isinstance(resp.json, list):
+        listed = []
+        for assistant in resp.json:
+            if isinstance(assistant, dict) and (assistant.get("metadata") or {}).get("created_by") == "system":
+                copy = str(uuid.uuid5(uuid.NAMESPACE_URL, f"copy:{assistant.get('assistant_id')}"))
+                assistant = {**assistant, "assistant_id": copy}
+            listed.append(assistant)
+        resp.json = listed
+
+
 def _assistants_404_as_500(req: Req, resp: Resp) -> None:
     if req.path.startswith("/assistants") and resp.status == 404:
         resp.status = 500
@@ -585,6 +598,13 @@ FAULTS: tuple[Fault, ...] = (
         ),
         "ASSISTANTS-DEFAULTS",
         on_request=_body("POST", "/assistants/search", _graph_id_ignored),
+    ),
+    Fault(
+        "assistant-defaults-listed-as-copies",
+        "POST /assistants/search lists each graph's default under an id no run uses (runs by graph name use another)",
+        (AS + "test_each_graph_has_a_default_assistant[agent]", AS + "test_each_graph_has_a_default_assistant[steps]"),
+        "ASSISTANTS-DEFAULTS",
+        on_response=_defaults_listed_as_copies,
     ),
     Fault(
         "assistant-fields-dropped",
