@@ -216,22 +216,12 @@ def test_created_crons_answer_what_was_sent(firing, corpus):
     rows = zip(corpus.created, corpus.sent, corpus.threads, corpus.exchanges, strict=True)
     for cron, body, thread_id, made in rows:
         expect_equal(cron.get("schedule"), body["schedule"], rule="CRONS-CREATE", exchange=made)
-        expect_equal(
-            cron.get("thread_id"),
-            thread_id,
-            rule="CRONS-CREATE",
-            message="the Cron does not name the thread it was created for (null when stateless)",
-            exchange=made,
-        )
+        message = "the Cron does not name the thread it was created for (null when stateless)"
+        expect_equal(cron.get("thread_id"), thread_id, rule="CRONS-CREATE", message=message, exchange=made)
         expect_equal(cron.get("enabled"), body["enabled"], rule="CRONS-CREATE", exchange=made)
         expect_contains(cron.get("metadata"), body["metadata"], rule="CRONS-CREATE", exchange=made)
-        expect_equal(
-            (cron.get("payload") or {}).get("input"),
-            body["input"],
-            rule="CRONS-CREATE",
-            message="the Cron's payload does not carry the input sent",
-            exchange=made,
-        )
+        carried, message = (cron.get("payload") or {}).get("input"), "the Cron's payload does not carry the input sent"
+        expect_equal(carried, body["input"], rule="CRONS-CREATE", message=message, exchange=made)
         if "end_time" in body:
             sent, message = body["end_time"], "the Cron's end_time is not the one sent"
             expect_same_instant(cron.get("end_time"), sent, rule="CRONS-CREATE", message=message, exchange=made)
@@ -261,9 +251,8 @@ def test_search_by_metadata_returns_exactly_the_tagged_crons(api, corpus):
     found, exchange = crons.search({"metadata": corpus.tag, "limit": 100}, rule="CRONS-SEARCH-METADATA")
     expect_ids(_cron_ids(found), exactly=corpus.ids(), rule="CRONS-SEARCH-METADATA", exchange=exchange)
     found, exchange = crons.search({"metadata": {**corpus.tag, "n": 2}, "limit": 100}, rule="CRONS-SEARCH-METADATA")
-    expect_ids(
-        _cron_ids(found), exactly=[corpus.created[2]["cron_id"]], rule="CRONS-SEARCH-METADATA", exchange=exchange
-    )
+    wanted = [corpus.created[2]["cron_id"]]
+    expect_ids(_cron_ids(found), exactly=wanted, rule="CRONS-SEARCH-METADATA", exchange=exchange)
 
 
 def test_search_by_assistant_id_returns_that_assistants_crons(api, corpus):
@@ -272,9 +261,8 @@ def test_search_by_assistant_id_returns_that_assistants_crons(api, corpus):
     assistant = corpus.created[1]["assistant_id"]
     body = {"metadata": corpus.tag, "assistant_id": assistant, "limit": 100}
     found, exchange = crons.search(body, rule="CRONS-SEARCH-ASSISTANT")
-    expect_ids(
-        _cron_ids(found), exactly=corpus.ids(assistant_id=assistant), rule="CRONS-SEARCH-ASSISTANT", exchange=exchange
-    )
+    wanted = corpus.ids(assistant_id=assistant)
+    expect_ids(_cron_ids(found), exactly=wanted, rule="CRONS-SEARCH-ASSISTANT", exchange=exchange)
 
 
 def test_search_by_thread_id_returns_that_threads_cron(api, corpus):
@@ -312,26 +300,16 @@ def test_search_sorts_by_the_field(api, corpus, field_name, order):
     wanted = [corpus.created[i]["cron_id"] for i in SORTS[field_name]]
     if order == "desc":
         wanted.reverse()
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message=f"POST /runs/crons/search: sort_by={field_name} sort_order={order} not applied",
-    )
+    message = f"POST /runs/crons/search: sort_by={field_name} sort_order={order} not applied"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 def test_search_default_order_is_newest_first(api, corpus):
     """Without sort_by and sort_order, crons come by created_at, newest first (the documented defaults)."""
     found, exchange = Crons(api).search({"metadata": corpus.tag, "limit": 100}, rule="CRONS-SEARCH-SORT")
     wanted = [c["cron_id"] for c in reversed(corpus.created)]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message="POST /runs/crons/search: the default order is not created_at desc",
-    )
+    message = "POST /runs/crons/search: the default order is not created_at desc"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 def test_search_sort_order_alone_applies_to_created_at(api, corpus):
@@ -339,13 +317,8 @@ def test_search_sort_order_alone_applies_to_created_at(api, corpus):
     body = {"metadata": corpus.tag, "sort_order": "asc", "limit": 100}
     found, exchange = Crons(api).search(body, rule="CRONS-SEARCH-SORT")
     wanted = [c["cron_id"] for c in corpus.created]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message="POST /runs/crons/search: sort_order asc without sort_by did not give oldest first",
-    )
+    message = "POST /runs/crons/search: sort_order asc without sort_by did not give oldest first"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(0, 1), (1, 2), (3, 10), (4, 10)])
@@ -354,13 +327,8 @@ def test_search_limit_and_offset_page_the_results(api, corpus, offset, limit):
     body = {"metadata": corpus.tag, "sort_by": "created_at", "sort_order": "asc", "limit": limit, "offset": offset}
     found, exchange = Crons(api).search(body, rule="CRONS-SEARCH-PAGING")
     wanted = [c["cron_id"] for c in corpus.created][offset : offset + limit]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-PAGING",
-        exchange=exchange,
-        message=f"POST /runs/crons/search: limit {limit} offset {offset} not applied",
-    )
+    message = f"POST /runs/crons/search: limit {limit} offset {offset} not applied"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-PAGING", message=message, exchange=exchange)
 
 
 SELECTIONS = [["cron_id"], ["cron_id", "schedule", "metadata"], ["thread_id", "next_run_date", "enabled"]]
@@ -370,21 +338,11 @@ SELECTIONS = [["cron_id"], ["cron_id", "schedule", "metadata"], ["thread_id", "n
 def test_search_select_returns_exactly_the_selected_fields(api, corpus, select):
     """select: each cron has exactly the selected fields."""
     found, exchange = Crons(api).search({"metadata": corpus.tag, "select": select}, rule="CRONS-SEARCH-SELECT")
-    expect_equal(
-        len(found),
-        len(corpus.created),
-        rule="CRONS-SEARCH-SELECT",
-        exchange=exchange,
-        message="POST /runs/crons/search with select returned the wrong number of crons",
-    )
+    message = "POST /runs/crons/search with select returned the wrong number of crons"
+    expect_equal(len(found), len(corpus.created), rule="CRONS-SEARCH-SELECT", message=message, exchange=exchange)
     for cron in found:
-        expect_equal(
-            sorted(cron),
-            sorted(select),
-            rule="CRONS-SEARCH-SELECT",
-            exchange=exchange,
-            message="POST /runs/crons/search: select not applied",
-        )
+        message = "POST /runs/crons/search: select not applied"
+        expect_equal(sorted(cron), sorted(select), rule="CRONS-SEARCH-SELECT", message=message, exchange=exchange)
 
 
 COUNTS = {  # case -> (the criteria, the corpus crons they match, the rule of the search's filter)

@@ -184,9 +184,8 @@ def test_reject_answers_409_and_leaves_the_first_run(control, contract):
     """multitask_strategy reject on a busy thread: 409, and the run in progress succeeds unaffected."""
     b = control.busy["multitask-reject"]
     contract.validate(b.action, "POST /threads/{thread_id}/runs", status=409, rule="RUNS-MULTITASK-REJECT")
-    expect_equal(
-        _statuses(b), {"first": "success", "second": None}, rule="RUNS-MULTITASK-REJECT", exchange=_evidence(b)
-    )
+    wanted = {"first": "success", "second": None}
+    expect_equal(_statuses(b), wanted, rule="RUNS-MULTITASK-REJECT", exchange=_evidence(b))
     expect_equal(b.messages(), ["a", f"{ECHO_PREFIX}a"], rule="RUNS-MULTITASK-REJECT", exchange=b.state)
 
 
@@ -208,12 +207,8 @@ def test_interrupt_ends_the_first_interrupted(control, contract):
     """interrupt: the run in progress ends interrupted (its input kept), then the second runs."""
     b = control.busy["multitask-interrupt"]
     _second_created(b, contract, "RUNS-MULTITASK-INTERRUPT")
-    expect_equal(
-        _statuses(b),
-        {"first": "interrupted", "second": "success"},
-        rule="RUNS-MULTITASK-INTERRUPT",
-        exchange=_evidence(b),
-    )
+    wanted = {"first": "interrupted", "second": "success"}
+    expect_equal(_statuses(b), wanted, rule="RUNS-MULTITASK-INTERRUPT", exchange=_evidence(b))
     expect_equal(b.messages(), ["a", "b", f"{ECHO_PREFIX}b"], rule="RUNS-MULTITASK-INTERRUPT", exchange=b.state)
 
 
@@ -221,9 +216,8 @@ def test_rollback_deletes_the_first_run(control, contract):
     """rollback: the run in progress is deleted (404) with its state, then the second runs."""
     b = control.busy["multitask-rollback"]
     _second_created(b, contract, "RUNS-MULTITASK-ROLLBACK")
-    expect_equal(
-        _statuses(b), {"first": GONE, "second": "success"}, rule="RUNS-MULTITASK-ROLLBACK", exchange=_evidence(b)
-    )
+    wanted = {"first": GONE, "second": "success"}
+    expect_equal(_statuses(b), wanted, rule="RUNS-MULTITASK-ROLLBACK", exchange=_evidence(b))
     expect_equal(b.messages(), ["b", f"{ECHO_PREFIX}b"], rule="RUNS-MULTITASK-ROLLBACK", exchange=b.state)
 
 
@@ -239,10 +233,8 @@ def test_cancel_interrupt_ends_the_run_interrupted(control, contract, wait):
     contract.validate(b.action, "POST /threads/{thread_id}/runs/{run_id}/cancel", rule="RUNS-CANCEL")
     expect_status(b.action, (200, 202, 204), rule="RUNS-CANCEL")
     expect_equal(b.status_of(b.first), "interrupted", rule="RUNS-CANCEL", exchange=b.finals[b.first["run_id"]])
-    message = "the thread is still busy after its run was cancelled"
-    expect_in(
-        _thread_status(b, contract), ("idle", "interrupted"), rule="RUNS-CANCEL", message=message, exchange=b.thread
-    )
+    status, message = _thread_status(b, contract), "the thread is still busy after its run was cancelled"
+    expect_in(status, ("idle", "interrupted"), rule="RUNS-CANCEL", message=message, exchange=b.thread)
 
 
 @pytest.mark.parametrize("wait", ["true", "false"])

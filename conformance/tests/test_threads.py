@@ -120,12 +120,8 @@ def test_create_with_supersteps_sets_the_initial_state(api):
     expect_equal(kinds(state["values"]), wanted, rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
     history, got = _history(api, thread_id)
     expect_equal(len(history), len(SUPERSTEPS), rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
-    expect_equal(
-        [kinds(entry["values"]) for entry in history],
-        [wanted, wanted[:1]],
-        rule="THREADS-CREATE-SUPERSTEPS",
-        exchange=got,
-    )
+    each = [kinds(entry["values"]) for entry in history]
+    expect_equal(each, [wanted, wanted[:1]], rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
 
 
 def test_create_with_ttl_is_accepted(api):
@@ -253,12 +249,8 @@ def test_count_equals_search(api, prepared, case):
     extra, roles = COUNT_FILTERS[case]
     body = {**extra, "metadata": {**prepared.tag, **extra.get("metadata", {})}}
     found, searched = api.search({**body, "limit": 1000, "select": ["thread_id"]})
-    expect_ids(
-        [t.get("thread_id") for t in found],
-        exactly={prepared.ids[r] for r in roles},
-        rule="THREADS-COUNT",
-        exchange=searched,
-    )
+    matching = {prepared.ids[r] for r in roles}
+    expect_ids([t.get("thread_id") for t in found], exactly=matching, rule="THREADS-COUNT", exchange=searched)
     exchange = api.client.post("/threads/count", json=body)
     count = api.contract.validate(exchange, "POST /threads/count", status=200, rule="THREADS-COUNT")
     expect_equal(count, len(found), rule="THREADS-COUNT", exchange=exchange)
