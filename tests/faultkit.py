@@ -143,3 +143,34 @@ def misdated(*where: str, field: str = "created_at"):
             each_hook(req, resp)
 
     return hook
+
+
+def limit_from_the_end(
+    method: str,
+    pattern: str,
+    *,
+    default: int,
+    fetch: int,
+    items: Callable[[Any], Any] = lambda body: body,
+    rewrap: Callable[[Any, list], Any] = lambda body, kept: kept,
+) -> tuple[Callable[[Req], None], Callable[[Req, Resp], None]]:
+    """A search whose limit is taken from the far end of its listing: asked for N items (``default`` when no
+    limit is sent, no offset), it answers as many, in the listing's order, but the last N of up to ``fetch``.
+    ``items`` finds the list in an answer and ``rewrap`` puts the kept ones back."""
+    wanted: dict[int, int] = {}
+
+    def on_request(req: Req) -> None:
+        body = req.body
+        if req.is_(method, pattern) and isinstance(body, dict) and not body.get("offset"):
+            limit = body.get("limit", default)
+            if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < fetch:
+                wanted[id(req)] = limit
+                body["limit"] = fetch
+
+    def on_response(req: Req, resp: Resp) -> None:
+        limit = wanted.pop(id(req), None)
+        found = items(resp.json) if limit is not None and resp.status == 200 and resp.json is not None else None
+        if isinstance(found, list):
+            resp.json = rewrap(resp.json, found[-limit:])
+
+    return on_request, on_response

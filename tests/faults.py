@@ -20,6 +20,7 @@ from tests.faultkit import (
     hang,
     join_early,
     json_response,
+    limit_from_the_end,
     search_request,
     set_key,
     status_shown,
@@ -95,6 +96,8 @@ def _fresh_state_starts(state: dict) -> dict:
         state["next"] = ["__start__"]
     return state
 
+
+SEARCH_LIMIT_FROM_THE_END = limit_from_the_end("POST", "/threads/search", default=10, fetch=1000)
 
 PHANTOM_RUN = {
     "run_id": "00000000-0000-4000-8000-0000000000aa",
@@ -297,6 +300,14 @@ FAULTS: tuple[Fault, ...] = (
         (S + "test_limit_caps_the_results[1]", S + "test_limit_caps_the_results[5]"),
         "SEARCH-LIMIT",
         on_request=search_request(_limit_plus_one),
+    ),
+    Fault(
+        "search-limit-from-the-end",
+        "a limited search answers as many threads as asked, but the last ones of its listing, not the first",
+        (S + "test_limit_caps_the_results[1]", S + "test_limit_caps_the_results[5]", S + "test_default_limit_is_10"),
+        "SEARCH-LIMIT",
+        on_request=SEARCH_LIMIT_FROM_THE_END[0],
+        on_response=SEARCH_LIMIT_FROM_THE_END[1],
     ),
     Fault(
         "search-default-limit-20",

@@ -125,6 +125,19 @@ def _fields_dropped(n: str, d: Any) -> list:
     return [(n, d)]
 
 
+def _error_after_metadata(n: str, d: Any) -> list:
+    """Every run stream carries an error event right after its metadata, the run failing or not."""
+    if n == "metadata":
+        return [(n, d), ("error", {"error": "Warning", "message": "checkpoint write was slow"})]
+    return [(n, d)]
+
+
+def _resumed_values_stale(req: Req, resp: Resp) -> None:
+    """A stream rejoined with Last-Event-ID resends the right event ids, but its values events carry no state."""
+    if "last-event-id" in req.headers:
+        stream_events("GET", "/threads/*/runs/*/stream", lambda n, d: [(n, {} if n == "values" else d)])(req, resp)
+
+
 def _join_cut(n: str, d: Any) -> list:
     return [] if n == "values" and isinstance(d, dict) and len(d.get("messages") or []) > 1 else [(n, d)]
 
@@ -170,6 +183,26 @@ def _cancel_noop(req: Req) -> Resp | None:
     if req.is_("POST", "/runs/cancel"):
         return Resp(204, {}, b"")
     return None
+
+
+def _cancel_whole_thread(req: Req) -> None:
+    """POST /runs/cancel with a thread and run ids cancels every run of that thread still pending or running."""
+    body = req.body if req.is_("POST", "/runs/cancel") and isinstance(req.body, dict) else {}
+    if not (isinstance(body.get("thread_id"), str) and isinstance(body.get("run_ids"), list)):
+        return
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        runs = httpx.get(f"{req.base}/threads/{body['thread_id']}/runs", timeout=10).json()
+        live = [r["run_id"] for r in runs if isinstance(r, dict) and r.get("status") in ("pending", "running")]
+        body["run_ids"] = sorted(set(body["run_ids"]) | set(live))
+
+
+def _cancel_finished_422(req: Req, resp: Resp) -> None:
+    """Cancelling a run that is no longer in progress is refused as a validation error (422)."""
+    if req.is_("POST", "/threads/*/runs/*/cancel") and resp.status == 404:
+        run = httpx.get(f"{req.base}{req.path.removesuffix('/cancel')}", timeout=10)
+        if run.status_code == 200:
+            resp.status = 422
+            resp.json = {"detail": "run is not cancellable"}
 
 
 def _delete_noop(req: Req) -> Resp | None:
@@ -423,6 +456,16 @@ FAULTS: tuple[Fault, ...] = (
         options=("--run-timeout", "4"),
     ),
     Fault(
+        "stream-error-in-success",
+        "the stream of a run that succeeds carries an error event too",
+        (
+            SM + "test_stream_carries_only_the_asked_modes[values]",
+            SM + "test_stream_carries_only_the_asked_modes[updates]",
+        ),
+        "STREAM-MODES",
+        on_response=run_stream(_error_after_metadata),
+    ),
+    Fault(
         "stream-final-values-lost",
         "the values event of the last step is not sent",
         (SM + "test_values_are_the_state_after_each_step[values]",),
@@ -482,6 +525,13 @@ FAULTS: tuple[Fault, ...] = (
         (SM + "test_resumable_stream_resumes_after_last_event_id",),
         "STREAM-RESUME",
         on_request=_drop_last_event_id,
+    ),
+    Fault(
+        "stream-resume-data-stale",
+        "a stream rejoined with Last-Event-ID resends the right ids, but its values events carry no state",
+        (SM + "test_resumable_stream_resumes_after_last_event_id",),
+        "STREAM-RESUME",
+        on_response=_resumed_values_stale,
     ),
     Fault(
         "stream-ends-before-run",
@@ -555,6 +605,13 @@ FAULTS: tuple[Fault, ...] = (
         on_request=_cancel_noop,
     ),
     Fault(
+        "runs-cancel-whole-thread",
+        "POST /runs/cancel by run ids cancels every run of the thread, not only the listed ones",
+        (C + "test_runs_cancel_by_ids_cancels_that_run",),
+        "RUNS-CANCEL-MANY",
+        on_request=_cancel_whole_thread,
+    ),
+    Fault(
         "run-delete-noop",
         "DELETE of a run answers 204 and deletes nothing",
         (C + "test_delete_run_then_404_and_unlisted",),
@@ -590,6 +647,13 @@ FAULTS: tuple[Fault, ...] = (
         (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
         "RUNS-BAD-BODY",
         on_response=_bad_body_accepted_on("/threads/*/runs"),
+    ),
+    Fault(
+        "cancel-finished-422",
+        "cancelling a finished run answers 422 (a documented status, but not what a finished run gets)",
+        (C + "test_cancel_of_a_finished_run_changes_nothing",),
+        "RUNS-CANCEL-FINISHED",
+        on_response=_cancel_finished_422,
     ),
     Fault(
         "cancel-rewrites-finished",

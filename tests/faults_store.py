@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.faultkit import Fault, json_response
+from tests.faultkit import Fault, json_response, limit_from_the_end
 from tests.faultproxy import Req, Resp
 
 ST = "test_store.py::"
@@ -148,6 +148,16 @@ def _store_search(change: Callable[[dict], None]) -> Callable[[Req], None]:
             change(req.body)
 
     return hook
+
+
+STORE_LIMIT_FROM_THE_END = limit_from_the_end(
+    "POST",
+    "/store/items/search",
+    default=10,
+    fetch=100,
+    items=lambda body: body.get("items") if isinstance(body, dict) else None,
+    rewrap=lambda body, kept: {**body, "items": kept},
+)
 
 
 def _store_namespaces(change: Callable[[dict], None]) -> Callable[[Req], None]:
@@ -327,6 +337,18 @@ STORE_FAULTS: tuple[Fault, ...] = (
         (ST + "test_search_limit_caps_the_items[1]", ST + "test_search_limit_caps_the_items[12]"),
         "STORE-SEARCH-LIMIT",
         on_request=_store_search(_pop("limit")),
+    ),
+    Fault(
+        "store-search-limit-from-the-end",
+        "the store search answers as many items as its limit asks, but the last ones of its listing",
+        (
+            ST + "test_search_limit_caps_the_items[1]",
+            ST + "test_search_limit_caps_the_items[5]",
+            ST + "test_search_default_limit_is_10",
+        ),
+        "STORE-SEARCH-LIMIT",
+        on_request=STORE_LIMIT_FROM_THE_END[0],
+        on_response=STORE_LIMIT_FROM_THE_END[1],
     ),
     Fault(
         "store-search-default-limit-20",
@@ -528,6 +550,22 @@ def _patch_ignored(req: Req) -> None:
         req.body = {"metadata": {}}
 
 
+def _patch_clears_end_time(req: Req) -> None:
+    """A PATCH that does not send end_time clears it (the document: "omit this field to leave it unchanged")."""
+    if req.is_("PATCH", "/runs/crons/*") and isinstance(req.body, dict):
+        req.body.setdefault("end_time", None)
+
+
+def _search_and_count(change: Callable[[dict], None]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if (req.is_("POST", "/runs/crons/search") or req.is_("POST", "/runs/crons/count")) and isinstance(
+            req.body, dict
+        ):
+            change(req.body)
+
+    return hook
+
+
 def _cron_delete_ignored(req: Req) -> Resp | None:
     return Resp(204, {}, b"") if req.is_("DELETE", "/runs/crons/*") else None
 
@@ -574,6 +612,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         (CR + "test_get_returns_the_cron",),
         "CRONS-GET",
         on_response=json_response("GET", "/runs/crons/*", lambda c: {**c, "schedule": "0 0 * * *"}),
+    ),
+    Fault(
+        "cron-get-payload-end-time-lost",
+        "GET /runs/crons/{id} answers an empty payload and no end_time",
+        (CR + "test_get_returns_the_cron",),
+        "CRONS-GET",
+        on_response=json_response("GET", "/runs/crons/*", lambda c: {**c, "payload": {}, "end_time": None}),
     ),
     Fault(
         "cron-search-metadata-ignored",
@@ -682,6 +727,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         on_response=json_response("POST", "/runs/crons/count", lambda n: n + 1 if isinstance(n, int) else n),
     ),
     Fault(
+        "cron-search-and-count-ignore-assistant",
+        "cron search and count both ignore assistant_id (so they agree, on the wrong crons)",
+        (CR + "test_count_equals_the_search[tag+assistant]",),
+        "CRONS-COUNT",
+        on_request=_search_and_count(_pop("assistant_id")),
+    ),
+    Fault(
         "cron-patch-ignored",
         "PATCH /runs/crons/{id} answers 200 and changes nothing",
         (
@@ -692,6 +744,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         ),
         "CRONS-PATCH",
         on_request=_patch_ignored,
+    ),
+    Fault(
+        "cron-patch-clears-end-time",
+        "a PATCH that does not send end_time clears it",
+        (CR + "test_patch_is_reflected[schedule]", CR + "test_patch_is_reflected[disable]"),
+        "CRONS-PATCH-KEEPS",
+        on_request=_patch_clears_end_time,
     ),
     Fault(
         "cron-next-run-date-stale",

@@ -8,9 +8,13 @@ and have no fault here: no fault could make them fail "more".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
+from typing import Any
+
+import httpx
 
 from tests.faultkit import Fault, json_response, set_key, swap_status
 from tests.faultproxy import Req, Resp
@@ -208,6 +212,19 @@ def _patch_resets_the_rest(body: dict) -> None:
         body.update(graph_id="agent", config={})
 
 
+def _defaults_listed_as_copies(req: Req, resp: Resp) -> None:
+    """The search lists each graph's server-made assistant under another id than the one runs by graph name use
+    (a stale copy: the server made its defaults again and lists the new ones)."""
+    if req.is_("POST", "/assistants/search") and resp.status == 200 and isinstance(resp.json, list):
+        listed = []
+        for assistant in resp.json:
+            if isinstance(assistant, dict) and (assistant.get("metadata") or {}).get("created_by") == "system":
+                copy = str(uuid.uuid5(uuid.NAMESPACE_URL, f"copy:{assistant.get('assistant_id')}"))
+                assistant = {**assistant, "assistant_id": copy}
+            listed.append(assistant)
+        resp.json = listed
+
+
 def _assistants_404_as_500(req: Req, resp: Resp) -> None:
     if req.path.startswith("/assistants") and resp.status == 404:
         resp.status = 500
@@ -217,6 +234,52 @@ def _assistants_404_as_500(req: Req, resp: Resp) -> None:
 def _assistants_422_as_400(req: Req, resp: Resp) -> None:
     if req.path.startswith("/assistants") and resp.status == 422:
         resp.status = 400
+
+
+def _history_outlives_delete() -> tuple[Callable[[Req], None], Callable[[Req, Resp], None]]:
+    """A thread's checkpoints outlive it: DELETE removes the thread, but its history still answers them."""
+    kept: dict[str, Any] = {}
+
+    def on_request(req: Req) -> None:
+        if req.is_("DELETE", "/threads/*"):
+            thread_id = _segment(req, 1)
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                answer = httpx.post(f"{req.base}/threads/{thread_id}/history", json={"limit": 100}, timeout=10)
+                if answer.status_code == 200:
+                    kept[thread_id] = answer.json()
+
+    def on_response(req: Req, resp: Resp) -> None:
+        history = req.is_("GET", "/threads/*/history") or req.is_("POST", "/threads/*/history")
+        if history and resp.status == 404 and _segment(req, 1) in kept:
+            resp.status = 200
+            resp.json = kept[_segment(req, 1)]
+
+    return on_request, on_response
+
+
+HISTORY_OUTLIVES_DELETE = _history_outlives_delete()
+
+
+def _write_then_refuse(req: Req) -> Resp | None:
+    """Validate after writing: an invalid thread body is applied as far as it goes, then answered 422."""
+    body = req.body if isinstance(req.body, dict) else {}
+    applied = None
+    if req.is_("POST", "/threads") and isinstance(body.get("thread_id"), str):
+        bad = not isinstance(body.get("metadata", {}), dict) or body.get("if_exists", "raise") not in (
+            "raise",
+            "do_nothing",
+        )
+        applied = ("POST", "/threads", {"thread_id": body["thread_id"]}) if bad else None
+    elif req.is_("PATCH", "/threads/*") and "metadata" in body and not isinstance(body["metadata"], dict):
+        applied = ("PATCH", req.path, {"metadata": {"written": "before validation"}})
+    elif req.is_("POST", "/threads/prune") and body.get("strategy") not in (None, "delete", "keep_latest"):
+        applied = ("POST", "/threads/prune", {"thread_ids": body.get("thread_ids") or [], "strategy": "delete"})
+    if applied is None:
+        return None
+    method, path, valid = applied
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.request(method, f"{req.base}{path}", json=valid, timeout=10)
+    return Resp(422, {"content-type": "application/json"}, b'{"detail": "validation failed"}')
 
 
 SILENT_STREAM = b": heartbeat\n\n"
@@ -289,6 +352,14 @@ FAULTS: tuple[Fault, ...] = (
         (TH + "test_delete_removes_the_thread_everywhere", TH + "test_delete_an_unknown_thread_is_404"),
         "THREADS-DELETE",
         on_request=_answer("DELETE", "/threads/*", 204, b""),
+    ),
+    Fault(
+        "thread-history-outlives-delete",
+        "DELETE /threads/{id} removes the thread but its history still answers its checkpoints",
+        (TH + "test_delete_removes_the_thread_everywhere",),
+        "THREADS-DELETE",
+        on_request=HISTORY_OUTLIVES_DELETE[0],
+        on_response=HISTORY_OUTLIVES_DELETE[1],
     ),
     Fault(
         "thread-copy-returns-source",
@@ -367,6 +438,17 @@ FAULTS: tuple[Fault, ...] = (
         on_response=_swaps(
             422, 200, "POST /threads", "PATCH /threads/*", "POST /threads/count", "POST /threads/prune", body={}
         ),
+    ),
+    Fault(
+        "thread-rejected-write-applied",
+        "invalid thread bodies are applied as far as they go (create, patch, prune) and then answered 422",
+        (
+            TH + "test_invalid_body_is_422[create-metadata]",
+            TH + "test_invalid_body_is_422[patch-metadata]",
+            TH + "test_invalid_body_is_422[prune-strategy]",
+        ),
+        "THREADS-VALIDATION",
+        on_request=_write_then_refuse,
     ),
     # --- thread state: updates, at a checkpoint --------------------------------------------------------
     Fault(
@@ -522,6 +604,13 @@ FAULTS: tuple[Fault, ...] = (
         ),
         "ASSISTANTS-DEFAULTS",
         on_request=_body("POST", "/assistants/search", _graph_id_ignored),
+    ),
+    Fault(
+        "assistant-defaults-listed-as-copies",
+        "POST /assistants/search lists each graph's default under an id no run uses (runs by graph name use another)",
+        (AS + "test_each_graph_has_a_default_assistant[agent]", AS + "test_each_graph_has_a_default_assistant[steps]"),
+        "ASSISTANTS-DEFAULTS",
+        on_response=_defaults_listed_as_copies,
     ),
     Fault(
         "assistant-fields-dropped",

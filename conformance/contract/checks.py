@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from conformance.contract.client import Exchange
@@ -159,10 +160,15 @@ def expect_type(
     shown = " or ".join(JSON_TYPES.get(k, k.__name__) for k in kinds)
     where = f"{exchange.method} {exchange.path}: " if exchange is not None else ""
     default = f"{where}got {value!r}, not a JSON {shown}"
-    holds = isinstance(value, kinds)
+    holds = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)  # true is no number
     return expect(
         holds, rule, message or default, expected=f"a JSON {shown}", actual=value, exchange=exchange, stop=stop
     )
+
+
+# --- more one-line forms, for the shapes that recur beyond equality, containment and exact ids -----------
+def _where(exchange: Exchange | None) -> str:
+    return f"{exchange.method} {exchange.path}: " if exchange is not None else ""
 
 
 def expect_true(
@@ -178,3 +184,67 @@ def expect_true(
     """Any other condition, said in one line: ``expect`` with its rule and message named (``expected`` and
     ``actual`` describe what was wanted and what came, for the finding)."""
     return expect(condition, rule, message, expected=expected, actual=actual, exchange=exchange, stop=stop)
+
+
+def expect_subset(
+    found: Iterable[Any],
+    allowed: Iterable[Any],
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """Every item of ``found`` is one of ``allowed`` (nothing outside the permitted set; none is needed)."""
+    permitted = list(allowed)
+    outside = [item for item in found if item not in permitted]
+    default = f"{_where(exchange)}{len(outside)} item(s) outside the permitted ones"
+    return expect(
+        not outside, rule, message or default, expected=permitted, actual=outside, exchange=exchange, stop=stop
+    )
+
+
+def _instant(stamp: Any) -> datetime | None:
+    """An ISO 8601 date-time as an aware datetime (naive ones read as UTC), or None when it is not one."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def expect_same_instant(
+    actual: Any,
+    expected: Any,
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """Two date-times name the same moment whatever their spelling (``Z`` or ``+00:00``, fractions); None
+    matches only None."""
+    moment = _instant(actual)
+    holds = (actual is None and expected is None) or (moment is not None and moment == _instant(expected))
+    default = f"{_where(exchange)}got {actual!r}, not the moment {expected!r}"
+    return expect(holds, rule, message or default, expected=expected, actual=actual, exchange=exchange, stop=stop)
+
+
+def expect_later(
+    later: Any,
+    earlier: Any,
+    *,
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """The date-time ``later`` is strictly after ``earlier`` (a timestamp that moved forward)."""
+    after, before = _instant(later), _instant(earlier)
+    holds = after is not None and before is not None and after > before
+    default = f"{_where(exchange)}{later!r} is not later than {earlier!r}"
+    return expect(
+        holds, rule, message or default, expected=f"later than {earlier}", actual=later, exchange=exchange, stop=stop
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
+from conformance.contract.checks import expect_contains, expect_equal, expect_ids, expect_in, expect_status, expect_true
 from conformance.contract.client import ApiClient, Exchange
 from conformance.graphs import GRAPHS, INTERRUPT_INNER_NODE, INTERRUPT_OUTER_NODE
 from conformance.properties.world import own_config
@@ -75,12 +75,18 @@ def _get(api: Api, assistant_id: str, rule: str) -> tuple[dict, Exchange]:
 # ------------------------------------------------------------------------------------------ defaults
 @pytest.mark.parametrize("graph", GRAPHS)
 def test_each_graph_has_a_default_assistant(api, graph):
-    """POST /assistants/search {graph_id} finds an assistant of that graph, made by the server."""
+    """POST /assistants/search {graph_id} finds an assistant of that graph made by the server: the one a run
+    started with the graph's name uses (the document: "the assistant automatically created from that graph by
+    the server")."""
     exchange = api.client.post("/assistants/search", json={"graph_id": graph, "limit": 1000})
     found = api.contract.validate(exchange, SEARCH, status=200, rule="ASSISTANTS-DEFAULTS")
-    graphs = {a.get("graph_id") for a in found}
-    expect(found and graphs == {graph}, "ASSISTANTS-DEFAULTS", f"no assistant of graph {graph!r}, or others too",
-           expected={graph}, actual=sorted(map(str, graphs)), exchange=exchange)  # fmt: skip
+    graphs, message = sorted({str(a.get("graph_id")) for a in found}), f"no assistant of graph {graph!r}, or others too"
+    expect_equal(graphs, [graph], rule="ASSISTANTS-DEFAULTS", message=message, exchange=exchange)
+    thread_id = api.create_thread({"default-of": graph})["thread_id"]
+    run, started = api.start_run(thread_id, graph, human("default", seconds=0), schema=False)
+    listed = [a.get("assistant_id") for a in found]
+    message = f"the assistant a run by the graph name {graph!r} uses (the server's own) is not found by graph_id"
+    expect_in(run.get("assistant_id"), listed, rule="ASSISTANTS-DEFAULTS", message=message, exchange=started)
 
 
 # ---------------------------------------------------------------------------------- create and get
@@ -99,8 +105,8 @@ def test_create_keeps_every_field_and_get_shows_them(api, made):
     for key in ("graph_id", "name", "description"):
         expect_equal(created.get(key), FULL[key], rule="ASSISTANTS-CREATE", exchange=exchange)
     expect_equal(created.get("assistant_id"), assistant_id, rule="ASSISTANTS-CREATE", exchange=exchange)
-    expect_contains(created.get("config", {}).get("configurable"), FULL["config"]["configurable"],
-                    rule="ASSISTANTS-CREATE", exchange=exchange)  # fmt: skip
+    configurable = created.get("config", {}).get("configurable")
+    expect_contains(configurable, FULL["config"]["configurable"], rule="ASSISTANTS-CREATE", exchange=exchange)
     expect_equal(created.get("metadata"), {**api.tag, "kind": "full"}, rule="ASSISTANTS-CREATE", exchange=exchange)
     expect_equal(created.get("version"), 1, rule="ASSISTANTS-CREATE", exchange=exchange)
     stored, got = _get(api, assistant_id, "ASSISTANTS-CREATE")
@@ -130,13 +136,13 @@ def test_assistants_of_one_graph_may_share_a_config(api, made):
     first, _ = made.create({**twin, "name": "conformance-twin-1"}, unique_config=False)
     second, exchange = made.create({**twin, "name": "conformance-twin-2"}, rule="ASSISTANTS-SAME-CONFIG",
                                    unique_config=False)  # fmt: skip
-    expect(second.get("assistant_id") != first.get("assistant_id"), "ASSISTANTS-SAME-CONFIG",
-           "the second assistant with the same config is the first one", expected="a new assistant_id",
-           actual=second.get("assistant_id"), exchange=exchange)  # fmt: skip
+    second_id, message = second.get("assistant_id"), "the second assistant with the same config is the first one"
+    new = second_id != first.get("assistant_id")
+    expect_true(new, rule="ASSISTANTS-SAME-CONFIG", message=message, actual=second_id, exchange=exchange)
     search = api.client.post("/assistants/search", json={"metadata": api.tag, "limit": 100})
     found = api.contract.validate(search, SEARCH, status=200, rule="ASSISTANTS-SAME-CONFIG")
-    expect_ids([a.get("assistant_id") for a in found], exactly=[first["assistant_id"], second["assistant_id"]],
-               rule="ASSISTANTS-SAME-CONFIG", exchange=search)  # fmt: skip
+    both = [first["assistant_id"], second["assistant_id"]]
+    expect_ids([a.get("assistant_id") for a in found], exactly=both, rule="ASSISTANTS-SAME-CONFIG", exchange=search)
 
 
 def test_patch_to_a_config_another_assistant_has_succeeds(api, made):
@@ -146,8 +152,8 @@ def test_patch_to_a_config_another_assistant_has_succeeds(api, made):
     other, _ = made.create({"graph_id": "agent", "name": "conformance-mover"})
     exchange = api.client.patch(f"/assistants/{other['assistant_id']}", json={"config": config})
     patched = api.contract.validate(exchange, PATCH, status=200, rule="ASSISTANTS-SAME-CONFIG")
-    expect_equal((patched.get("version"), _model(patched)), (2, config["configurable"]["model"]),
-                 rule="ASSISTANTS-SAME-CONFIG", exchange=exchange)  # fmt: skip
+    shown, wanted = (patched.get("version"), _model(patched)), (2, config["configurable"]["model"])
+    expect_equal(shown, wanted, rule="ASSISTANTS-SAME-CONFIG", exchange=exchange)
 
 
 @pytest.mark.parametrize("if_exists", [None, "raise"], ids=["absent", "raise"])
@@ -162,8 +168,8 @@ def test_create_an_existing_id_is_409(api, made, if_exists):
     api.contract.validate(exchange, CREATE, status=409, rule="ASSISTANTS-CREATE-CONFLICT")
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
     stored, got = _get(api, assistant_id, "ASSISTANTS-CREATE-CONFLICT")
-    expect_equal((stored.get("graph_id"), stored.get("name")), ("agent", "conformance-first"),
-                 rule="ASSISTANTS-CREATE-CONFLICT", exchange=got)  # fmt: skip
+    shown = (stored.get("graph_id"), stored.get("name"))
+    expect_equal(shown, ("agent", "conformance-first"), rule="ASSISTANTS-CREATE-CONFLICT", exchange=got)
 
 
 def test_create_an_existing_id_with_do_nothing_returns_it_unchanged(api, made):
@@ -172,8 +178,8 @@ def test_create_an_existing_id_with_do_nothing_returns_it_unchanged(api, made):
     made.create({"assistant_id": assistant_id, "graph_id": "agent", "name": "conformance-first"})
     body = {"assistant_id": assistant_id, "graph_id": "steps", "name": "conformance-second", "if_exists": "do_nothing"}
     again, exchange = made.create(body, rule="ASSISTANTS-CREATE-CONFLICT")
-    expect_equal((again.get("graph_id"), again.get("name"), again.get("version")), ("agent", "conformance-first", 1),
-                 rule="ASSISTANTS-CREATE-CONFLICT", exchange=exchange)  # fmt: skip
+    shown = (again.get("graph_id"), again.get("name"), again.get("version"))
+    expect_equal(shown, ("agent", "conformance-first", 1), rule="ASSISTANTS-CREATE-CONFLICT", exchange=exchange)
 
 
 # ------------------------------------------------------------------------------ patch and versions
@@ -214,8 +220,8 @@ def test_patch_makes_the_next_version_with_the_new_config(api, made):
     expect_equal(_model(patched), "new", rule="ASSISTANTS-PATCH", exchange=exchange)
     expect_equal(patched.get("metadata"), merged, rule="ASSISTANTS-PATCH", exchange=exchange)
     stored, got = _get(api, created["assistant_id"], "ASSISTANTS-PATCH")
-    expect_equal((stored.get("version"), _model(stored), stored.get("metadata")), (2, "new", merged),
-                 rule="ASSISTANTS-PATCH", exchange=got)  # fmt: skip
+    shown = (stored.get("version"), _model(stored), stored.get("metadata"))
+    expect_equal(shown, (2, "new", merged), rule="ASSISTANTS-PATCH", exchange=got)
 
 
 def test_patch_of_metadata_alone_keeps_the_rest(api, made):
@@ -379,8 +385,8 @@ def test_search_filter_applies_and_count_agrees(api, corpus, case):
     extra, roles = FILTERS[case]
     body = {**extra, "metadata": {**corpus.tag, **extra.get("metadata", {})}}
     found, exchange = _search(api, {**body, "limit": 100})
-    expect_ids(corpus.roles([a.get("assistant_id") for a in found]), exactly=roles, rule="ASSISTANTS-SEARCH",
-               exchange=exchange)  # fmt: skip
+    found_roles = corpus.roles([a.get("assistant_id") for a in found])
+    expect_ids(found_roles, exactly=roles, rule="ASSISTANTS-SEARCH", exchange=exchange)
     counted = api.client.post("/assistants/count", json=body)
     count = api.contract.validate(counted, COUNT, status=200, rule="ASSISTANTS-COUNT")
     expect_equal(count, len(found), rule="ASSISTANTS-COUNT", exchange=counted)
@@ -419,8 +425,8 @@ def test_limit_and_offset_page_through(api, corpus, limit, offset):
     body = {"metadata": corpus.tag, "limit": limit, "offset": offset, "sort_by": "created_at", "sort_order": "asc"}
     found, exchange = _search(api, body)
     wanted = list(CORPUS)[offset : offset + limit]
-    expect_equal(corpus.roles([a.get("assistant_id") for a in found]), wanted, rule="ASSISTANTS-SEARCH",
-                 exchange=exchange)  # fmt: skip
+    found_roles = corpus.roles([a.get("assistant_id") for a in found])
+    expect_equal(found_roles, wanted, rule="ASSISTANTS-SEARCH", exchange=exchange)
 
 
 @pytest.mark.parametrize("select", [["assistant_id"], ["assistant_id", "name", "version"]], ids="+".join)
@@ -458,9 +464,11 @@ def test_graph_xray_shows_the_subgraph(api, target, xray):
     nodes = {n.get("id") for n in graph.get("nodes", [])}
     inner = f"{INTERRUPT_OUTER_NODE}:{INTERRUPT_INNER_NODE}"
     wanted, unwanted = (inner, INTERRUPT_OUTER_NODE) if xray else (INTERRUPT_OUTER_NODE, inner)
-    expect(wanted in nodes and unwanted not in nodes, "ASSISTANTS-GRAPH",
-           f"xray={xray}: the graph should show {wanted!r} and not {unwanted!r}",
-           expected=wanted, actual=sorted(map(str, nodes)), exchange=exchange)  # fmt: skip
+    shown, message = (
+        wanted in nodes and unwanted not in nodes,
+        f"xray={xray}: the graph should show {wanted!r} and not {unwanted!r}",
+    )
+    expect_true(shown, rule="ASSISTANTS-GRAPH", message=message, actual=sorted(map(str, nodes)), exchange=exchange)
 
 
 @pytest.mark.parametrize("graph", ["agent", "interrupt"])

@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
+from conformance.contract.checks import (
+    expect_contains,
+    expect_equal,
+    expect_ids,
+    expect_in,
+    expect_same_instant,
+    expect_status,
+    expect_true,
+)
 from conformance.contract.client import ApiClient, Exchange
 from conformance.plugin import parallel
 from conformance.plugin.parallel import shared_once
@@ -178,6 +187,15 @@ def crons(api):
     made.cleanup()
 
 
+# The fields of a Cron that read back exactly as created (end_time is compared as a moment).
+SAME_ON_GET = ("cron_id", "schedule", "thread_id", "assistant_id", "enabled", "metadata", "payload", "created_at")
+
+
+def _same(name: str) -> Callable[..., bool]:
+    """The check that a Cron field reads back as expected: end_time as a moment, every other field exactly."""
+    return expect_same_instant if name == "end_time" else expect_equal
+
+
 def _cron_ids(found: list[dict]) -> list[str]:
     return [c.get("cron_id") for c in found]
 
@@ -198,57 +216,32 @@ def test_created_crons_answer_what_was_sent(firing, corpus):
     rows = zip(corpus.created, corpus.sent, corpus.threads, corpus.exchanges, strict=True)
     for cron, body, thread_id, made in rows:
         expect_equal(cron.get("schedule"), body["schedule"], rule="CRONS-CREATE", exchange=made)
-        expect_equal(
-            cron.get("thread_id"),
-            thread_id,
-            rule="CRONS-CREATE",
-            message="the Cron does not name the thread it was created for (null when stateless)",
-            exchange=made,
-        )
+        message = "the Cron does not name the thread it was created for (null when stateless)"
+        expect_equal(cron.get("thread_id"), thread_id, rule="CRONS-CREATE", message=message, exchange=made)
         expect_equal(cron.get("enabled"), body["enabled"], rule="CRONS-CREATE", exchange=made)
         expect_contains(cron.get("metadata"), body["metadata"], rule="CRONS-CREATE", exchange=made)
-        expect_equal(
-            (cron.get("payload") or {}).get("input"),
-            body["input"],
-            rule="CRONS-CREATE",
-            message="the Cron's payload does not carry the input sent",
-            exchange=made,
-        )
+        carried, message = (cron.get("payload") or {}).get("input"), "the Cron's payload does not carry the input sent"
+        expect_equal(carried, body["input"], rule="CRONS-CREATE", message=message, exchange=made)
         if "end_time" in body:
-            expect(
-                cron.get("end_time") and _when(cron["end_time"]) == _when(body["end_time"]),
-                "CRONS-CREATE",
-                "the Cron's end_time is not the one sent",
-                expected=body["end_time"],
-                actual=cron.get("end_time"),
-                exchange=made,
-            )
+            sent, message = body["end_time"], "the Cron's end_time is not the one sent"
+            expect_same_instant(cron.get("end_time"), sent, rule="CRONS-CREATE", message=message, exchange=made)
     by_graph = {}
     for cron, body in zip(corpus.created, corpus.sent, strict=True):
         by_graph.setdefault(body["assistant_id"], set()).add(cron.get("assistant_id"))
-    expect(
-        all(len(ids) == 1 for ids in by_graph.values()) and len(set().union(*by_graph.values())) == len(by_graph),
-        "CRONS-CREATE",
-        "crons created for the same graph name name different assistants (or two graphs the same one)",
-        expected="one assistant_id per graph",
-        actual={g: sorted(map(str, ids)) for g, ids in by_graph.items()},
-        exchange=corpus.exchanges[-1],
-    )
+    one_each = all(len(ids) == 1 for ids in by_graph.values()) and len(set().union(*by_graph.values())) == len(by_graph)
+    shown = {g: sorted(map(str, ids)) for g, ids in by_graph.items()}
+    message = "crons created for the same graph name name different assistants (or two graphs the same one)"
+    expect_true(one_each, rule="CRONS-CREATE", message=message, actual=shown, exchange=corpus.exchanges[-1])
 
 
 def test_get_returns_the_cron(api, corpus):
-    """GET /runs/crons/{cron_id} answers the Cron as created."""
+    """GET /runs/crons/{cron_id} answers the Cron as created: every field, its payload and end_time included."""
     crons = Crons(api)
     for created in corpus.created:
         got, exchange = crons.get(created["cron_id"])
-        for name in ("cron_id", "schedule", "thread_id", "assistant_id", "enabled", "metadata", "created_at"):
-            expect_equal(
-                got.get(name),
-                created.get(name),
-                rule="CRONS-GET",
-                exchange=exchange,
-                message=f"GET /runs/crons/{{cron_id}}: {name} differs from the created Cron",
-            )
+        for name in (*SAME_ON_GET, "end_time"):
+            message = f"GET /runs/crons/{{cron_id}}: {name} differs from the created Cron"
+            _same(name)(got.get(name), created.get(name), rule="CRONS-GET", message=message, exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------------ search
@@ -258,9 +251,8 @@ def test_search_by_metadata_returns_exactly_the_tagged_crons(api, corpus):
     found, exchange = crons.search({"metadata": corpus.tag, "limit": 100}, rule="CRONS-SEARCH-METADATA")
     expect_ids(_cron_ids(found), exactly=corpus.ids(), rule="CRONS-SEARCH-METADATA", exchange=exchange)
     found, exchange = crons.search({"metadata": {**corpus.tag, "n": 2}, "limit": 100}, rule="CRONS-SEARCH-METADATA")
-    expect_ids(
-        _cron_ids(found), exactly=[corpus.created[2]["cron_id"]], rule="CRONS-SEARCH-METADATA", exchange=exchange
-    )
+    wanted = [corpus.created[2]["cron_id"]]
+    expect_ids(_cron_ids(found), exactly=wanted, rule="CRONS-SEARCH-METADATA", exchange=exchange)
 
 
 def test_search_by_assistant_id_returns_that_assistants_crons(api, corpus):
@@ -269,9 +261,8 @@ def test_search_by_assistant_id_returns_that_assistants_crons(api, corpus):
     assistant = corpus.created[1]["assistant_id"]
     body = {"metadata": corpus.tag, "assistant_id": assistant, "limit": 100}
     found, exchange = crons.search(body, rule="CRONS-SEARCH-ASSISTANT")
-    expect_ids(
-        _cron_ids(found), exactly=corpus.ids(assistant_id=assistant), rule="CRONS-SEARCH-ASSISTANT", exchange=exchange
-    )
+    wanted = corpus.ids(assistant_id=assistant)
+    expect_ids(_cron_ids(found), exactly=wanted, rule="CRONS-SEARCH-ASSISTANT", exchange=exchange)
 
 
 def test_search_by_thread_id_returns_that_threads_cron(api, corpus):
@@ -309,26 +300,16 @@ def test_search_sorts_by_the_field(api, corpus, field_name, order):
     wanted = [corpus.created[i]["cron_id"] for i in SORTS[field_name]]
     if order == "desc":
         wanted.reverse()
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message=f"POST /runs/crons/search: sort_by={field_name} sort_order={order} not applied",
-    )
+    message = f"POST /runs/crons/search: sort_by={field_name} sort_order={order} not applied"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 def test_search_default_order_is_newest_first(api, corpus):
     """Without sort_by and sort_order, crons come by created_at, newest first (the documented defaults)."""
     found, exchange = Crons(api).search({"metadata": corpus.tag, "limit": 100}, rule="CRONS-SEARCH-SORT")
     wanted = [c["cron_id"] for c in reversed(corpus.created)]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message="POST /runs/crons/search: the default order is not created_at desc",
-    )
+    message = "POST /runs/crons/search: the default order is not created_at desc"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 def test_search_sort_order_alone_applies_to_created_at(api, corpus):
@@ -336,13 +317,8 @@ def test_search_sort_order_alone_applies_to_created_at(api, corpus):
     body = {"metadata": corpus.tag, "sort_order": "asc", "limit": 100}
     found, exchange = Crons(api).search(body, rule="CRONS-SEARCH-SORT")
     wanted = [c["cron_id"] for c in corpus.created]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-SORT",
-        exchange=exchange,
-        message="POST /runs/crons/search: sort_order asc without sort_by did not give oldest first",
-    )
+    message = "POST /runs/crons/search: sort_order asc without sort_by did not give oldest first"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-SORT", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(0, 1), (1, 2), (3, 10), (4, 10)])
@@ -351,13 +327,8 @@ def test_search_limit_and_offset_page_the_results(api, corpus, offset, limit):
     body = {"metadata": corpus.tag, "sort_by": "created_at", "sort_order": "asc", "limit": limit, "offset": offset}
     found, exchange = Crons(api).search(body, rule="CRONS-SEARCH-PAGING")
     wanted = [c["cron_id"] for c in corpus.created][offset : offset + limit]
-    expect_equal(
-        _cron_ids(found),
-        wanted,
-        rule="CRONS-SEARCH-PAGING",
-        exchange=exchange,
-        message=f"POST /runs/crons/search: limit {limit} offset {offset} not applied",
-    )
+    message = f"POST /runs/crons/search: limit {limit} offset {offset} not applied"
+    expect_equal(_cron_ids(found), wanted, rule="CRONS-SEARCH-PAGING", message=message, exchange=exchange)
 
 
 SELECTIONS = [["cron_id"], ["cron_id", "schedule", "metadata"], ["thread_id", "next_run_date", "enabled"]]
@@ -367,53 +338,40 @@ SELECTIONS = [["cron_id"], ["cron_id", "schedule", "metadata"], ["thread_id", "n
 def test_search_select_returns_exactly_the_selected_fields(api, corpus, select):
     """select: each cron has exactly the selected fields."""
     found, exchange = Crons(api).search({"metadata": corpus.tag, "select": select}, rule="CRONS-SEARCH-SELECT")
-    expect_equal(
-        len(found),
-        len(corpus.created),
-        rule="CRONS-SEARCH-SELECT",
-        exchange=exchange,
-        message="POST /runs/crons/search with select returned the wrong number of crons",
-    )
+    message = "POST /runs/crons/search with select returned the wrong number of crons"
+    expect_equal(len(found), len(corpus.created), rule="CRONS-SEARCH-SELECT", message=message, exchange=exchange)
     for cron in found:
-        expect_equal(
-            sorted(cron),
-            sorted(select),
-            rule="CRONS-SEARCH-SELECT",
-            exchange=exchange,
-            message="POST /runs/crons/search: select not applied",
-        )
+        message = "POST /runs/crons/search: select not applied"
+        expect_equal(sorted(cron), sorted(select), rule="CRONS-SEARCH-SELECT", message=message, exchange=exchange)
 
 
-COUNTS = {
-    "tag": lambda c: {"metadata": c.tag},
-    "tag+n": lambda c: {"metadata": {**c.tag, "n": 1}},
-    "tag+assistant": lambda c: {"metadata": c.tag, "assistant_id": c.created[0]["assistant_id"]},
-    "tag+thread": lambda c: {"metadata": c.tag, "thread_id": c.threads[0]},
+COUNTS = {  # case -> (the criteria, the corpus crons they match, the rule of the search's filter)
+    "tag": lambda c: ({"metadata": c.tag}, c.ids(), "CRONS-SEARCH-METADATA"),
+    "tag+n": lambda c: ({"metadata": {**c.tag, "n": 1}}, [c.created[1]["cron_id"]], "CRONS-SEARCH-METADATA"),
+    "tag+assistant": lambda c: (
+        {"metadata": c.tag, "assistant_id": c.created[0]["assistant_id"]},
+        c.ids(assistant_id=c.created[0]["assistant_id"]),
+        "CRONS-SEARCH-ASSISTANT",
+    ),
+    "tag+thread": lambda c: (
+        {"metadata": c.tag, "thread_id": c.threads[0]},
+        c.ids(thread_id=c.threads[0]),
+        "CRONS-SEARCH-THREAD",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(COUNTS))
 def test_count_equals_the_search(api, corpus, case):
-    """POST /runs/crons/count answers the number of crons the same search finds."""
+    """POST /runs/crons/count answers the number of crons the same criteria match: the search finds exactly
+    the corpus crons they match, and the count is their number."""
     crons = Crons(api)
-    body = COUNTS[case](corpus)
-    found, _ = crons.search({**body, "limit": 1000}, rule="CRONS-COUNT")
+    body, wanted, rule = COUNTS[case](corpus)
+    found, searched = crons.search({**body, "limit": 1000}, rule="CRONS-COUNT")
     counted, exchange = crons.count(body)
-    expect_equal(
-        counted,
-        len(found),
-        rule="CRONS-COUNT",
-        exchange=exchange,
-        message=f"POST /runs/crons/count disagrees with the search for {case}",
-    )
-    expect(
-        found,
-        "CRONS-COUNT",
-        "the search found none of the suite's crons",
-        expected="at least one",
-        actual=found,
-        exchange=exchange,
-    )
+    message = f"POST /runs/crons/count disagrees with the search for {case}"
+    expect_equal(counted, len(wanted), rule="CRONS-COUNT", message=message, exchange=exchange)
+    expect_ids(_cron_ids(found), exactly=wanted, rule=rule, exchange=searched)
 
 
 # ------------------------------------------------------------------------------------ patch, delete
@@ -425,44 +383,36 @@ PATCHES = {
 }
 
 
+# The fields a PATCH that does not send them keeps (end_time compared as a moment, the payload by its input).
+KEPT_BY_PATCH = ("schedule", "end_time", "enabled", "metadata", "assistant_id", "thread_id", "input")
+
+
+def _field(cron: dict, name: str) -> Any:
+    return (cron.get("payload") or {}).get("input") if name == "input" else cron.get(name)
+
+
 @pytest.mark.parametrize("case", list(PATCHES))
 def test_patch_is_reflected(api, crons, case):
-    """PATCH /runs/crons/{cron_id}: the change shows in the answer and in GET; next_run_date follows a new schedule."""
-    created, _ = crons.create(
-        {
-            "assistant_id": "agent",
-            "schedule": "0 0 1 1 *",
-            "input": human("patch"),
-            "metadata": api.tag,
-            "end_time": FAR_END,
-        }
-    )
+    """PATCH /runs/crons/{cron_id}: the change shows in the answer and in GET; next_run_date follows a new schedule;
+    every field the patch did not send (schedule, end_time, enabled, metadata, assistant, thread, input) is kept."""
+    body = {"assistant_id": "agent", "schedule": "0 0 1 1 *", "input": human("patch"), "metadata": api.tag}
+    created, _ = crons.create({**body, "end_time": FAR_END})
     change = PATCHES[case]
     exchange = api.client.patch(f"/runs/crons/{created['cron_id']}", json=change)
     patched = api.contract.validate(exchange, "PATCH /runs/crons/{cron_id}", status=200, rule="CRONS-PATCH")
     got, got_exchange = crons.get(created["cron_id"], rule="CRONS-PATCH")
     for shown, where in ((patched, exchange), (got, got_exchange)):
         for name, value in change.items():
-            same = shown.get(name) == value or (
-                name == "end_time" and value and shown.get(name) and _when(shown[name]) == _when(value)
-            )
-            expect(
-                same,
-                "CRONS-PATCH",
-                f"{where.method} {where.path}: {name} does not show the patch",
-                expected=value,
-                actual=shown.get(name),
-                exchange=where,
-            )
+            message = f"{where.method} {where.path}: {name} does not show the patch"
+            _same(name)(shown.get(name), value, rule="CRONS-PATCH", message=message, exchange=where)
+        for name in (n for n in KEPT_BY_PATCH if n not in change):
+            message = f"{where.method} {where.path}: {name}, which the patch did not send, changed"
+            kept = _field(created, name)
+            _same(name)(_field(shown, name), kept, rule="CRONS-PATCH-KEEPS", message=message, exchange=where)
     if case == "schedule":
-        expect(
-            got.get("next_run_date") and _when(got["next_run_date"]).month == 5,
-            "CRONS-PATCH",
-            "GET /runs/crons/{cron_id}: next_run_date does not follow the new schedule (May 1)",
-            expected="a next_run_date on May 1",
-            actual=got.get("next_run_date"),
-            exchange=got_exchange,
-        )
+        month = _when(got["next_run_date"]).month if got.get("next_run_date") else None
+        message = "GET /runs/crons/{cron_id}: next_run_date does not follow the new schedule (May 1)"
+        expect_equal(month, 5, rule="CRONS-PATCH", message=message, exchange=got_exchange)
 
 
 def test_delete_then_get_is_404(api, crons):
@@ -489,38 +439,21 @@ def _runs(api: Api, thread_id: str) -> tuple[list[dict], Exchange]:
 def test_every_minute_cron_fires_and_a_disabled_one_does_not(api, firing):
     """The every-minute cron made at the start has run on its thread by now (waiting at most until its minute
     plus a grace); the disabled one has not."""
-    cron = firing.crons["enabled"]
+    cron, made = firing.crons["enabled"], firing.exchanges["enabled"]
     first = _when(cron["next_run_date"]) if cron.get("next_run_date") else None
-    expect(
-        first is not None and (first - _when(cron["created_at"])).total_seconds() <= 61,
-        "CRONS-FIRE",
-        "the every-minute cron's next_run_date is not within a minute of its creation",
-        expected=f"at most 60 s after {cron.get('created_at')}",
-        actual=cron.get("next_run_date"),
-        exchange=firing.exchanges["enabled"],
-    )
+    soon = first is not None and (first - _when(cron["created_at"])).total_seconds() <= 61
+    message = "the every-minute cron's next_run_date is not within a minute of its creation"
+    expect_true(soon, rule="CRONS-FIRE", message=message, actual=cron.get("next_run_date"), exchange=made)
     deadline = time.monotonic() + max(0.0, (first - datetime.now(UTC)).total_seconds()) + FIRE_GRACE
     while True:
         runs, exchange = _runs(api, firing.threads["enabled"])
         if runs or time.monotonic() >= deadline:
             break
         time.sleep(0.5)  # poll interval, bounded by the deadline above
-    expect(
-        runs,
-        "CRONS-FIRE",
-        f"the every-minute cron made no run by {FIRE_GRACE:g} s after its first scheduled minute",
-        expected=f"a run on its thread after {first.isoformat()}",
-        actual=runs,
-        exchange=exchange,
-    )
+    message = f"the every-minute cron made no run by {FIRE_GRACE:g} s after its first scheduled minute"
+    expect_true(runs, rule="CRONS-FIRE", message=message, expected=f"a run after {first}", exchange=exchange)
     inputs = [(run.get("kwargs") or {}).get("input") for run in runs]
-    expect(
-        firing.input in inputs,
-        "CRONS-FIRE",
-        "no run the cron made carries the cron's input",
-        expected=firing.input,
-        actual=inputs,
-        exchange=exchange,
-    )
+    message = "no run the cron made carries the cron's input"
+    expect_in(firing.input, inputs, rule="CRONS-FIRE", message=message, exchange=exchange)
     quiet, exchange = _runs(api, firing.threads["disabled"])
-    expect(not quiet, "CRONS-DISABLED", "a disabled cron made a run", expected=[], actual=quiet, exchange=exchange)
+    expect_equal(quiet, [], rule="CRONS-DISABLED", message="a disabled cron made a run", exchange=exchange)

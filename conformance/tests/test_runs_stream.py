@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal
+from conformance.contract.checks import expect_equal, expect_in, expect_subset, expect_true
 from conformance.contract.client import ApiClient, Exchange
 from conformance.contract.sse import SseEvent
 from conformance.graphs import (
@@ -24,11 +24,13 @@ from conformance.graphs import (
     STEP_NODES,
 )
 from conformance.tests.flows import Api, human, location_ids
+from conformance.tests.values import contents
 
 pytestmark = pytest.mark.area("runs-stream")
 
 STREAM = "POST /threads/{thread_id}/runs/stream"
-ALWAYS = {"metadata", "error"}  # events a stream may carry whatever the modes asked
+ALWAYS = {"metadata"}  # events a stream may carry whatever the modes asked; "error" only when the run fails
+FAILING = {"fail"}  # the cases whose graph raises, so that an error event belongs in their stream
 
 # case -> (graph, stream_mode (None: not sent), extra body fields)
 CASES: dict[str, tuple[str, Any, dict]] = {
@@ -140,23 +142,14 @@ def streams(certification, contract) -> dict[str, Any]:
 
 def _framed(s: Streamed, contract, rule: str = "STREAM-FRAMING") -> None:
     contract.validate(s.exchange, STREAM, status=200, rule=rule)
-    expect(
-        s.ended,
-        "STREAM-FRAMING",
-        f"{STREAM}: the stream did not end within its bounds (seconds, events, bytes)",
-        expected="the stream closed by the server when the run ended",
-        actual=f"{len(s.events)} events, {len(s.exchange.text)} bytes read",
-        exchange=s.exchange,
-    )
+    read = f"{len(s.events)} events, {len(s.exchange.text)} bytes read"
+    message = f"{STREAM}: the stream did not end within its bounds (seconds, events, bytes)"
+    expect_true(s.ended, rule="STREAM-FRAMING", message=message, actual=read, exchange=s.exchange)
     raw = [e for e in s.events if isinstance(e.data, str)]
-    expect(
-        s.events and not raw and all(e.get("event") for e in s.events),
-        "STREAM-FRAMING",
-        f"{STREAM}: not a stream of named events with JSON data",
-        expected="event: <name> / data: <JSON> blocks",
-        actual=s.exchange.body_excerpt(300) if not raw else raw[0],
-        exchange=s.exchange,
-    )
+    framed = s.events and not raw and all(e.get("event") for e in s.events)
+    shown = raw[0] if raw else s.exchange.body_excerpt(300)
+    message = f"{STREAM}: not a stream of named events with JSON data (event: <name> / data: <JSON> blocks)"
+    expect_true(framed, rule="STREAM-FRAMING", message=message, actual=shown, exchange=s.exchange)
 
 
 def _names(s: Streamed) -> list[str]:
@@ -169,14 +162,9 @@ def test_stream_is_framed_and_starts_with_metadata(streams, contract, case):
     s = streams[case]
     _framed(s, contract)
     first = s.events[0]
-    expect(
-        first.name == "metadata" and isinstance(first.data, dict) and isinstance(first.data.get("run_id"), str),
-        "STREAM-METADATA-FIRST",
-        f"{STREAM}: the first event is not metadata with the run id",
-        expected="event: metadata, data: {run_id: ...}",
-        actual=dict(first),
-        exchange=s.exchange,
-    )
+    named = first.name == "metadata" and isinstance(first.data, dict) and isinstance(first.data.get("run_id"), str)
+    message = f"{STREAM}: the first event is not metadata with the run id"  # event: metadata, data: {run_id: ...}
+    expect_true(named, rule="STREAM-METADATA-FIRST", message=message, actual=dict(first), exchange=s.exchange)
     located = location_ids(s.exchange)[1]
     if located:
         expect_equal(first.data["run_id"], located, rule="STREAM-METADATA-FIRST", exchange=s.exchange)
@@ -184,7 +172,8 @@ def test_stream_is_framed_and_starts_with_metadata(streams, contract, case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c != "subgraphs"])
 def test_stream_carries_only_the_asked_modes(streams, contract, case):
-    """Only events of the asked modes appear (besides metadata and error), and each asked mode appears."""
+    """Only events of the asked modes appear (besides metadata, and error where the run fails), and each asked
+    mode appears."""
     s = streams[case]
     _framed(s, contract)
     mode = s.body.get("stream_mode", "values")
@@ -195,24 +184,13 @@ def test_stream_carries_only_the_asked_modes(streams, contract, case):
         name = name.split("|", 1)[0]
         return "messages" if name.startswith("messages/") and "messages" in modes else name
 
-    extra = sorted({n for n in _names(s) if base(n) not in wanted | ALWAYS})
-    expect(
-        not extra,
-        "STREAM-MODES",
-        f"{STREAM}: events of modes that were not asked for",
-        expected=sorted(wanted),
-        actual=_names(s),
-        exchange=s.exchange,
-    )
-    missing = sorted(wanted - {base(n) for n in _names(s)})
-    expect(
-        case == "fail" or not missing,
-        "STREAM-MODES",
-        f"{STREAM}: an asked stream mode produced no event",
-        expected=sorted(wanted),
-        actual=_names(s),
-        exchange=s.exchange,
-    )
+    allowed = wanted | ALWAYS | ({"error"} if case in FAILING else set())
+    seen = sorted({base(n) for n in _names(s)})
+    message = f"{STREAM}: events of modes that were not asked for"
+    expect_subset(seen, sorted(allowed), rule="STREAM-MODES", message=message, exchange=s.exchange)
+    if case not in FAILING:  # a failing run may end before its first step
+        message = f"{STREAM}: an asked stream mode produced no event"
+        expect_subset(sorted(wanted), seen, rule="STREAM-MODES", message=message, exchange=s.exchange)
 
 
 @pytest.mark.parametrize("case", SUCCEEDING)
@@ -234,24 +212,16 @@ def test_values_are_the_state_after_each_step(streams, contract, case):
     s = streams[case]
     _framed(s, contract)
     steps = [_steps_of(v) for v in s.of("values")]
-    expect(
-        steps[-3:] == [[], [STEP_NODES[0]], list(STEP_NODES)] or steps[-2:] == [[STEP_NODES[0]], list(STEP_NODES)],
-        "STREAM-VALUES",
-        f"{STREAM}: values events are not the state after each step",
-        expected=f"states with steps [] (maybe absent), {[STEP_NODES[0]]}, {list(STEP_NODES)}",
-        actual=steps,
-        exchange=s.exchange,
-    )
-    last = s.of("values")[-1]
-    expect(
-        [m.get("content") for m in last.get("messages", []) if isinstance(m, dict)]
-        == [TEXT, *(f"{ECHO_PREFIX}{n}" for n in STEP_NODES)],
-        "STREAM-VALUES",
-        f"{STREAM}: the last values event is not the full final state",
-        expected=[TEXT, *(f"{ECHO_PREFIX}{n}" for n in STEP_NODES)],
-        actual=last,
-        exchange=s.exchange,
-    )
+    each_step = steps[-3:] == [[], [STEP_NODES[0]], list(STEP_NODES)] or steps[-2:] == [
+        [STEP_NODES[0]],
+        list(STEP_NODES),
+    ]
+    wanted = f"states with steps [] (maybe absent), {[STEP_NODES[0]]}, {list(STEP_NODES)}"
+    message = f"{STREAM}: values events are not the state after each step"
+    expect_true(each_step, rule="STREAM-VALUES", message=message, expected=wanted, actual=steps, exchange=s.exchange)
+    final = [TEXT, *(f"{ECHO_PREFIX}{n}" for n in STEP_NODES)]
+    message = f"{STREAM}: the last values event is not the full final state"
+    expect_equal(contents(s.of("values")[-1]), final, rule="STREAM-VALUES", message=message, exchange=s.exchange)
 
 
 def test_updates_are_each_node_update(streams, contract):
@@ -279,23 +249,12 @@ def test_messages_tuple_is_message_and_metadata(streams, contract):
     _framed(s, contract)
     pairs = s.of("messages")
     shaped = [p for p in pairs if isinstance(p, list) and len(p) == 2 and all(isinstance(x, dict) for x in p)]
-    expect(
-        pairs and len(shaped) == len(pairs),
-        "STREAM-MESSAGES",
-        f"{STREAM}: messages-tuple events are not [message, metadata]",
-        expected="[message, metadata] for each event",
-        actual=pairs,
-        exchange=s.exchange,
-    )
+    message = f"{STREAM}: messages-tuple events are not [message, metadata] (for each event)"
+    paired = bool(pairs) and len(shaped) == len(pairs)
+    expect_true(paired, rule="STREAM-MESSAGES", message=message, actual=pairs, exchange=s.exchange)
     echo = "".join(str(m.get("content", "")) for m, _ in shaped if m.get("type") in ("ai", "AIMessageChunk"))
-    expect(
-        echo == f"{ECHO_PREFIX}{TEXT}",
-        "STREAM-MESSAGES",
-        f"{STREAM}: the messages-tuple events do not carry the echo",
-        expected=f"{ECHO_PREFIX}{TEXT}",
-        actual=echo,
-        exchange=s.exchange,
-    )
+    message = f"{STREAM}: the messages-tuple events do not carry the echo"
+    expect_equal(echo, f"{ECHO_PREFIX}{TEXT}", rule="STREAM-MESSAGES", message=message, exchange=s.exchange)
 
 
 def test_messages_carry_the_echo(streams, contract):
@@ -303,14 +262,9 @@ def test_messages_carry_the_echo(streams, contract):
     s = streams["messages"]
     _framed(s, contract)
     complete = [d for e in s.events if e.name in ("messages/complete", "messages/partial") for d in e.data or []]
-    expect(
-        any(isinstance(m, dict) and m.get("content") == f"{ECHO_PREFIX}{TEXT}" for m in complete),
-        "STREAM-MESSAGES",
-        f"{STREAM}: no messages/complete or messages/partial event carries the echo",
-        expected=f"a message with content {ECHO_PREFIX}{TEXT}",
-        actual=_names(s),
-        exchange=s.exchange,
-    )
+    carried = [m.get("content") for m in complete if isinstance(m, dict)]
+    message = f"{STREAM}: no messages/complete or messages/partial event carries the echo"
+    expect_in(f"{ECHO_PREFIX}{TEXT}", carried, rule="STREAM-MESSAGES", message=message, exchange=s.exchange)
 
 
 def test_debug_events_have_their_shape(streams, contract):
@@ -319,23 +273,11 @@ def test_debug_events_have_their_shape(streams, contract):
     _framed(s, contract)
     debug = s.of("debug")
     bad = [d for d in debug if not (isinstance(d, dict) and {"type", "step", "timestamp", "payload"} <= set(d))]
-    expect(
-        not bad and debug,
-        "STREAM-DEBUG",
-        f"{STREAM}: a debug event lacks its fields",
-        actual=bad or debug,
-        expected="{type, step, timestamp, payload}",
-        exchange=s.exchange,
-    )
-    types = {d["type"] for d in debug}
-    expect(
-        {"checkpoint", "task", "task_result"} <= types,
-        "STREAM-DEBUG",
-        f"{STREAM}: debug event types missing",
-        expected=["checkpoint", "task", "task_result"],
-        actual=sorted(types),
-        exchange=s.exchange,
-    )
+    message = f"{STREAM}: a debug event lacks its fields ({{type, step, timestamp, payload}})"
+    expect_true(debug and not bad, rule="STREAM-DEBUG", message=message, actual=bad or debug, exchange=s.exchange)
+    types, wanted = sorted({d["type"] for d in debug}), ["checkpoint", "task", "task_result"]
+    message = f"{STREAM}: debug event types missing"
+    expect_subset(wanted, types, rule="STREAM-DEBUG", message=message, exchange=s.exchange)
 
 
 def test_tasks_events_have_their_shape(streams, contract):
@@ -345,17 +287,11 @@ def test_tasks_events_have_their_shape(streams, contract):
     tasks = [t for t in s.of("tasks") if isinstance(t, dict)]
     starts = [t for t in tasks if {"id", "name", "input", "triggers"} <= set(t)]
     results = [t for t in tasks if {"id", "name", "error", "result"} <= set(t)]
-    expect(
-        [t["name"] for t in starts] == ["echo"]
-        and [t["name"] for t in results] == ["echo"]
-        and starts[0]["id"] == results[0]["id"]
-        and results[0]["error"] is None,
-        "STREAM-TASKS",
-        f"{STREAM}: tasks events are not one start and one result of the echo node",
-        expected="start {id, name: echo, input, triggers}, result {same id, name: echo, error: null, result}",
-        actual=tasks,
-        exchange=s.exchange,
-    )
+    names = ([t["name"] for t in starts], [t["name"] for t in results])
+    paired = names == (["echo"], ["echo"]) and starts[0]["id"] == results[0]["id"] and results[0]["error"] is None
+    wanted = "start {id, name: echo, input, triggers}, result {same id, name: echo, error: null, result}"
+    message = f"{STREAM}: tasks events are not one start and one result of the echo node"
+    expect_true(paired, rule="STREAM-TASKS", message=message, expected=wanted, actual=tasks, exchange=s.exchange)
 
 
 def test_checkpoints_events_have_their_shape(streams, contract):
@@ -365,40 +301,27 @@ def test_checkpoints_events_have_their_shape(streams, contract):
     checkpoints = s.of("checkpoints")
     fields = {"config", "metadata", "values", "next", "tasks"}
     bad = [c for c in checkpoints if not (isinstance(c, dict) and fields <= set(c))]
-    expect(
-        checkpoints and not bad,
-        "STREAM-CHECKPOINTS",
-        f"{STREAM}: a checkpoint event lacks its fields",
-        expected=sorted(fields),
-        actual=bad or checkpoints,
-        exchange=s.exchange,
-    )
+    message, shown = f"{STREAM}: a checkpoint event lacks its fields", bad or checkpoints
+    expect_true(checkpoints and not bad, rule="STREAM-CHECKPOINTS", message=message, actual=shown, exchange=s.exchange)
     last = checkpoints[-1]
-    expect(
-        _steps_of(last["values"]) == list(STEP_NODES) and last["next"] == [],
-        "STREAM-CHECKPOINTS",
-        f"{STREAM}: the last checkpoint is not the final state",
-        expected={"values.steps": list(STEP_NODES), "next": []},
-        actual={"values": last["values"], "next": last["next"]},
-        exchange=s.exchange,
-    )
+    shown = {"values.steps": _steps_of(last["values"]), "next": last["next"]}
+    final = {"values.steps": list(STEP_NODES), "next": []}
+    message = f"{STREAM}: the last checkpoint is not the final state"
+    expect_equal(shown, final, rule="STREAM-CHECKPOINTS", message=message, exchange=s.exchange)
 
 
 def test_events_are_callback_events(streams, contract):
     """events: callback events {event, name, run_id, data}, from on_chain_start to on_chain_end."""
     s = streams["events"]
     _framed(s, contract)
+    ex = s.exchange
     events = s.of("events")
     bad = [e for e in events if not (isinstance(e, dict) and {"event", "name", "run_id"} <= set(e))]
     kinds = [e.get("event") for e in events if isinstance(e, dict)]
-    expect(
-        events and not bad and kinds[0] == "on_chain_start" and kinds[-1] == "on_chain_end",
-        "STREAM-EVENTS",
-        f"{STREAM}: events events are not callback events from on_chain_start to on_chain_end",
-        expected="{event, name, run_id, data}; first on_chain_start, last on_chain_end",
-        actual=bad or kinds,
-        exchange=s.exchange,
-    )
+    callbacks = events and not bad and kinds[0] == "on_chain_start" and kinds[-1] == "on_chain_end"
+    message = f"{STREAM}: events events are not callback events from on_chain_start to on_chain_end"
+    wanted = "{event, name, run_id, data}; first on_chain_start, last on_chain_end"
+    expect_true(callbacks, rule="STREAM-EVENTS", message=message, expected=wanted, actual=bad or kinds, exchange=ex)
 
 
 def test_failing_graph_streams_an_error_event(streams, contract):
@@ -406,14 +329,9 @@ def test_failing_graph_streams_an_error_event(streams, contract):
     s = streams["fail"]
     _framed(s, contract)
     last = s.events[-1]
-    expect(
-        last.name == "error" and FAILURE_MESSAGE in str(last.data),
-        "STREAM-ERROR",
-        f"{STREAM}: the stream of a failing run does not end with an error event",
-        expected=f"event: error naming {FAILURE_MESSAGE!r}",
-        actual=dict(last),
-        exchange=s.exchange,
-    )
+    named = last.name == "error" and FAILURE_MESSAGE in str(last.data)
+    message = f"{STREAM}: the stream of a failing run does not end with an error event naming {FAILURE_MESSAGE!r}"
+    expect_true(named, rule="STREAM-ERROR", message=message, actual=dict(last), exchange=s.exchange)
     run = contract.validate(s.run, "GET /threads/{thread_id}/runs/{run_id}", status=200, rule="RUNS-GET")
     expect_equal(run.get("status"), "error", rule="STREAM-ERROR", exchange=s.run)
 
@@ -422,15 +340,12 @@ def test_subgraph_events_are_namespaced(streams, contract):
     """stream_subgraphs=true: the subgraph's events are named "updates|<node>:<task id>"."""
     s = streams["subgraphs"]
     _framed(s, contract)
+    ex = s.exchange
     names = _names(s)
-    expect(
-        any(n.startswith(f"updates|{INTERRUPT_OUTER_NODE}:") for n in names) and "updates" in names,
-        "STREAM-SUBGRAPHS",
-        f"{STREAM}: no namespaced event of the {INTERRUPT_OUTER_NODE!r} subgraph",
-        expected=f"updates|{INTERRUPT_OUTER_NODE}:<task id> events beside updates",
-        actual=names,
-        exchange=s.exchange,
-    )
+    namespaced = any(n.startswith(f"updates|{INTERRUPT_OUTER_NODE}:") for n in names) and "updates" in names
+    message = f"{STREAM}: no namespaced event of the {INTERRUPT_OUTER_NODE!r} subgraph"
+    wanted = f"updates|{INTERRUPT_OUTER_NODE}:<task id> events beside updates"
+    expect_true(namespaced, rule="STREAM-SUBGRAPHS", message=message, expected=wanted, actual=names, exchange=ex)
 
 
 def test_join_stream_delivers_the_rest_of_the_run(streams, contract):
@@ -439,30 +354,28 @@ def test_join_stream_delivers_the_rest_of_the_run(streams, contract):
     exchange, events, ended = j.joined
     contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}/stream", status=200, rule="STREAM-JOIN")
     values = [e.data for e in events if e.name == "values"]
-    last = values[-1].get("messages", []) if values and isinstance(values[-1], dict) else []
-    expect(
-        ended and [m.get("content") for m in last if isinstance(m, dict)] == [TEXT, f"{ECHO_PREFIX}{TEXT}"],
-        "STREAM-JOIN",
-        "GET .../runs/{run_id}/stream did not deliver the run's events to its end",
-        expected=f"a final values event ending with {ECHO_PREFIX}{TEXT}, then the end of the stream",
-        actual=[e.name for e in events],
-        exchange=exchange,
-    )
+    to_the_end = ended and contents(values[-1] if values else None) == [TEXT, f"{ECHO_PREFIX}{TEXT}"]
+    message = "GET .../runs/{run_id}/stream did not deliver the run's events to its end"
+    wanted = f"a final values event ending with {ECHO_PREFIX}{TEXT}, then the end of the stream"
+    names = [e.name for e in events]
+    expect_true(to_the_end, rule="STREAM-JOIN", message=message, expected=wanted, actual=names, exchange=exchange)
 
 
 def test_resumable_stream_resumes_after_last_event_id(streams, contract):
-    """stream_resumable=true: rejoining with Last-Event-ID gives the events after it, none repeated."""
+    """stream_resumable=true: rejoining with Last-Event-ID gives the events after it, none repeated, none lost,
+    each with the event and data the stream sent under that id."""
     j: Joined = streams["join"]
     _, joined, _ = j.joined
     ids = [e.get("id") for e in joined]
-    expect(
-        len(ids) >= 2 and all(ids) and j.resumed is not None,
-        "STREAM-RESUME",
-        "a resumable run's stream events carry no ids to resume from",
-        expected="an id on every event",
-        actual=[dict(e) for e in joined][:5],
-        exchange=j.joined[0],
-    )
+    resumable, shown = len(ids) >= 2 and all(ids) and j.resumed is not None, [dict(e) for e in joined][:5]
+    message = "a resumable run's stream events carry no ids to resume from (an id on every event)"
+    expect_true(resumable, rule="STREAM-RESUME", message=message, actual=shown, exchange=j.joined[0], stop=True)
     exchange, resumed, _ = j.resumed
     contract.validate(exchange, "GET /threads/{thread_id}/runs/{run_id}/stream", status=200, rule="STREAM-RESUME")
     expect_equal([e.get("id") for e in resumed], ids[1:], rule="STREAM-RESUME", exchange=exchange)
+    sent = {e.get("id"): (e.name, e.data) for e in joined}
+    again = [(e.get("id"), e.name, e.data) for e in resumed if e.get("id") in sent]
+    message = (
+        "GET .../runs/{run_id}/stream with Last-Event-ID: a resumed event does not carry what was sent under its id"
+    )
+    expect_equal(again, [(i, *sent[i]) for i, _, _ in again], rule="STREAM-RESUME", message=message, exchange=exchange)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_equal, expect_status
+from conformance.contract.checks import expect_equal, expect_in, expect_later, expect_status, expect_subset, expect_type
 from conformance.contract.client import ApiClient, Exchange
 from conformance.contract.document import Contract
 
@@ -96,20 +96,19 @@ def _item_ids(items: list[dict]) -> list[tuple[tuple[str, ...], str]]:
     return [(tuple(i.get("namespace") or ()), i.get("key")) for i in items]
 
 
+def _value(item: Any) -> Any:
+    """The value of an item read back (None when there is no item)."""
+    return item.get("value") if isinstance(item, dict) else None
+
+
 # ------------------------------------------------------------------------------------------ items
 def test_put_then_get_round_trips_the_value(store):
     """PUT then GET: the value comes back exactly as written, under its namespace and key."""
     namespace = store.ns("profile")
     store.put(namespace, "k-1", VALUE)
     item, exchange = store.get(namespace, "k-1")
-    expect(
-        item is not None,
-        "STORE-ROUNDTRIP",
-        "GET /store/items: the item just written is missing",
-        expected="the item",
-        actual=item,
-        exchange=exchange,
-    )
+    missing = "GET /store/items: the item just written is missing"
+    expect_type(item, dict, rule="STORE-ROUNDTRIP", message=missing, exchange=exchange, stop=True)
     expect_equal(item["value"], VALUE, rule="STORE-ROUNDTRIP", exchange=exchange)
     expect_equal((item["namespace"], item["key"]), (namespace, "k-1"), rule="STORE-ROUNDTRIP", exchange=exchange)
 
@@ -120,14 +119,8 @@ def test_overwrite_replaces_the_value(store):
     store.put(namespace, "k", {"version": 1, "only_in_first": True})
     store.put(namespace, "k", {"version": 2})
     item, exchange = store.get(namespace, "k")
-    expect(
-        item is not None,
-        "STORE-OVERWRITE",
-        "GET /store/items: the overwritten item is missing",
-        expected="the item",
-        actual=item,
-        exchange=exchange,
-    )
+    missing = "GET /store/items: the overwritten item is missing"
+    expect_type(item, dict, rule="STORE-OVERWRITE", message=missing, exchange=exchange, stop=True)
     expect_equal(item["value"], {"version": 2}, rule="STORE-OVERWRITE", exchange=exchange)
 
 
@@ -138,30 +131,13 @@ def test_overwrite_moves_updated_at_and_keeps_created_at(store):
     first, _ = store.get(namespace, "k")
     store.put(namespace, "k", {"version": 2})
     second, exchange = store.get(namespace, "k")
-    expect(
-        first is not None and second is not None,
-        "STORE-UPDATED-AT",
-        "GET /store/items: the item is missing",
-        expected="the item twice",
-        actual=[first, second],
-        exchange=exchange,
-    )
-    expect(
-        _when(second["updated_at"]) > _when(first["updated_at"]),
-        "STORE-UPDATED-AT",
-        "GET /store/items: updated_at did not move forward on overwrite",
-        expected=f"later than {first['updated_at']}",
-        actual=second["updated_at"],
-        exchange=exchange,
-    )
-    expect(
-        second["created_at"] == first["created_at"],
-        "STORE-CREATED-AT",
-        "GET /store/items: created_at changed when the item was overwritten",
-        expected=first["created_at"],
-        actual=second["created_at"],
-        exchange=exchange,
-    )
+    both = [type(first), type(second)]
+    message = "GET /store/items: the item is missing"
+    expect_equal(both, [dict, dict], rule="STORE-UPDATED-AT", message=message, exchange=exchange, stop=True)
+    message = "GET /store/items: updated_at did not move forward on overwrite"
+    expect_later(second["updated_at"], first["updated_at"], rule="STORE-UPDATED-AT", message=message, exchange=exchange)
+    message = "GET /store/items: created_at changed when the item was overwritten"
+    expect_equal(second["created_at"], first["created_at"], rule="STORE-CREATED-AT", message=message, exchange=exchange)
 
 
 def test_delete_removes_the_item(store):
@@ -170,14 +146,8 @@ def test_delete_removes_the_item(store):
     store.put(namespace, "k", {"here": True})
     store.delete(namespace, "k")
     item, exchange = store.get(namespace, "k", rule="STORE-DELETE")
-    expect(
-        item is None,
-        "STORE-DELETE",
-        "GET /store/items still returns a deleted item",
-        expected=None,
-        actual=item,
-        exchange=exchange,
-    )
+    message = "GET /store/items still returns a deleted item"
+    expect_equal(item, None, rule="STORE-DELETE", message=message, exchange=exchange)
 
 
 def test_namespaces_isolate_the_same_key(store):
@@ -187,24 +157,14 @@ def test_namespaces_isolate_the_same_key(store):
     store.put(second, "same", {"side": "right"})
     for namespace, side in ((first, "left"), (second, "right")):
         item, exchange = store.get(namespace, "same", rule="STORE-NAMESPACE-ISOLATION")
-        expect(
-            item is not None and item["value"] == {"side": side} and item["namespace"] == namespace,
-            "STORE-NAMESPACE-ISOLATION",
-            "GET /store/items: a namespace holds another namespace's value",
-            expected={"namespace": namespace, "value": {"side": side}},
-            actual=item and {"namespace": item.get("namespace"), "value": item.get("value")},
-            exchange=exchange,
-        )
+        shown = item and {"namespace": item.get("namespace"), "value": item.get("value")}
+        wanted = {"namespace": namespace, "value": {"side": side}}
+        message = "GET /store/items: a namespace holds another namespace's value"
+        expect_equal(shown, wanted, rule="STORE-NAMESPACE-ISOLATION", message=message, exchange=exchange)
     store.delete(first, "same")
     item, exchange = store.get(second, "same", rule="STORE-NAMESPACE-ISOLATION")
-    expect(
-        item is not None and item["value"] == {"side": "right"},
-        "STORE-NAMESPACE-ISOLATION",
-        "GET /store/items: deleting a key in one namespace removed it from another",
-        expected={"side": "right"},
-        actual=item,
-        exchange=exchange,
-    )
+    message = "GET /store/items: deleting a key in one namespace removed it from another"
+    expect_equal(_value(item), {"side": "right"}, rule="STORE-NAMESPACE-ISOLATION", message=message, exchange=exchange)
 
 
 # -------------------------------------------------------------------------------------------- TTL
@@ -215,23 +175,12 @@ def test_item_with_ttl_is_stored_and_readable(store):
     store.put(namespace, "fractional", {"ttl": "1.5 minutes"}, rule="STORE-TTL", ttl=1.5)
     for key, value in (("short-lived", {"ttl": "30 minutes"}), ("fractional", {"ttl": "1.5 minutes"})):
         item, exchange = store.get(namespace, key, rule="STORE-TTL")
-        expect(
-            item is not None and item["value"] == value,
-            "STORE-TTL",
-            "GET /store/items: an item written with a ttl is not readable at once",
-            expected=value,
-            actual=item,
-            exchange=exchange,
-        )
+        message = "GET /store/items: an item written with a ttl is not readable at once"
+        expect_equal(_value(item), value, rule="STORE-TTL", message=message, exchange=exchange)
     found, exchange = store.search({"namespace_prefix": namespace, "limit": 100}, rule="STORE-TTL")
-    expect(
-        sorted(k for _, k in _item_ids(found)) == ["fractional", "short-lived"],
-        "STORE-TTL",
-        "POST /store/items/search: items written with a ttl are not found at once",
-        expected=["fractional", "short-lived"],
-        actual=_item_ids(found),
-        exchange=exchange,
-    )
+    keys = sorted(k for _, k in _item_ids(found))
+    message = "POST /store/items/search: items written with a ttl are not found at once"
+    expect_equal(keys, ["fractional", "short-lived"], rule="STORE-TTL", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize("refresh", ["true", "false"])
@@ -241,17 +190,10 @@ def test_get_with_refresh_ttl_returns_the_item_unchanged(store, refresh):
     store.put(namespace, "k", {"kept": refresh}, ttl=30)
     before, _ = store.get(namespace, "k")
     item, exchange = store.get(namespace, "k", rule="STORE-REFRESH-TTL", refresh_ttl=refresh)
-    expect(
-        item is not None
-        and before is not None
-        and item["value"] == {"kept": refresh}
-        and item["updated_at"] == before["updated_at"],
-        "STORE-REFRESH-TTL",
-        f"GET /store/items?refresh_ttl={refresh} did not return the item as it was",
-        expected=before,
-        actual=item,
-        exchange=exchange,
-    )
+    shown = (_value(item), (item or {}).get("updated_at"))
+    wanted = ({"kept": refresh}, (before or {}).get("updated_at"))
+    message = f"GET /store/items?refresh_ttl={refresh} did not return the item as it was"
+    expect_equal(shown, wanted, rule="STORE-REFRESH-TTL", message=message, exchange=exchange)
 
 
 def test_search_with_refresh_ttl_returns_the_items(store):
@@ -263,14 +205,10 @@ def test_search_with_refresh_ttl_returns_the_items(store):
     found, exchange = store.search(
         {"namespace_prefix": namespace, "limit": 100, "refresh_ttl": True}, rule="STORE-REFRESH-TTL"
     )
-    expect(
-        sorted(_item_ids(found)) == sorted(_item_ids(plain)) and len(found) == 2,
-        "STORE-REFRESH-TTL",
-        "POST /store/items/search with refresh_ttl returned other items",
-        expected=sorted(_item_ids(plain)),
-        actual=sorted(_item_ids(found)),
-        exchange=exchange,
-    )
+    message = "POST /store/items/search with refresh_ttl returned other items"
+    got, wanted = sorted(_item_ids(found)), sorted(_item_ids(plain))
+    expect_equal(got, wanted, rule="STORE-REFRESH-TTL", message=message, exchange=exchange)
+    expect_equal(len(found), 2, rule="STORE-REFRESH-TTL", message=message, exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------- bad input
@@ -323,14 +261,7 @@ def test_value_that_is_not_an_object_is_422(store):
     )
     store.contract.validate(exchange, "PUT /store/items", status=422, rule="STORE-BAD-VALUE")
     item, got = store.get(namespace, "k", rule="STORE-BAD-VALUE")
-    expect(
-        item is None,
-        "STORE-BAD-VALUE",
-        "a rejected PUT stored the item anyway",
-        expected=None,
-        actual=item,
-        exchange=got,
-    )
+    expect_equal(item, None, rule="STORE-BAD-VALUE", message="a rejected PUT stored the item anyway", exchange=got)
 
 
 # --------------------------------------------------------------------------------- search corpus
@@ -381,14 +312,9 @@ def test_search_namespace_prefix_returns_exactly_the_items_under_it(store, corpu
     for labels in ((), ("blue",), ("blue", "deep"), ("red",)):
         prefix = [*corpus.prefix, *labels]
         found, exchange = store.search({"namespace_prefix": prefix, "limit": 100}, rule="STORE-SEARCH-PREFIX")
-        expect(
-            sorted(_item_ids(found)) == sorted(corpus.under(*labels)),
-            "STORE-SEARCH-PREFIX",
-            f"POST /store/items/search: namespace_prefix {prefix[len(corpus.root) :]} not applied",
-            expected=sorted(k for _, k in corpus.under(*labels)),
-            actual=sorted(k for _, k in _item_ids(found)),
-            exchange=exchange,
-        )
+        message = f"POST /store/items/search: namespace_prefix {prefix[len(corpus.root) :]} not applied"
+        got, wanted = sorted(_item_ids(found)), sorted(corpus.under(*labels))
+        expect_equal(got, wanted, rule="STORE-SEARCH-PREFIX", message=message, exchange=exchange)
 
 
 FILTERS = {
@@ -403,42 +329,38 @@ FILTERS = {
 @pytest.mark.parametrize("case", list(FILTERS))
 def test_search_filter_returns_exactly_the_matching_items(store, corpus, case):
     """filter: only items whose value holds every key of the filter with that value (equality)."""
-    wanted = corpus.where(**FILTERS[case])
     body = {"namespace_prefix": corpus.prefix, "filter": FILTERS[case], "limit": 100}
     found, exchange = store.search(body, rule="STORE-SEARCH-FILTER")
-    expect(
-        sorted(_item_ids(found)) == sorted(wanted),
-        "STORE-SEARCH-FILTER",
-        f"POST /store/items/search: filter {FILTERS[case]} not applied",
-        expected=sorted(k for _, k in wanted),
-        actual=sorted(k for _, k in _item_ids(found)),
-        exchange=exchange,
-    )
+    got, wanted = sorted(_item_ids(found)), sorted(corpus.where(**FILTERS[case]))
+    message = f"POST /store/items/search: filter {FILTERS[case]} not applied"
+    expect_equal(got, wanted, rule="STORE-SEARCH-FILTER", message=message, exchange=exchange)
+
+
+def _first_of_the_listing(store: Store, corpus: Corpus, limit: int | None) -> None:
+    """A search with ``limit`` (None: not sent, the default 10) answers that many items of the corpus, the
+    first ones of the listing the same search gives without a limit, in its order."""
+    wanted = 10 if limit is None else limit
+    full, _ = store.search({"namespace_prefix": corpus.prefix, "limit": 100}, rule="STORE-SEARCH-LIMIT")
+    body = {"namespace_prefix": corpus.prefix, **({} if limit is None else {"limit": limit})}
+    found, exchange = store.search(body, rule="STORE-SEARCH-LIMIT")
+    rule, got = "STORE-SEARCH-LIMIT", _item_ids(found)
+    count = f"limit {limit} not applied" if limit else "the default limit is not 10"
+    expect_equal(len(found), wanted, rule=rule, message=f"POST /store/items/search: {count}", exchange=exchange)
+    message = f"POST /store/items/search: limit {wanted} did not answer items under the prefix"
+    expect_subset(got, corpus.under(), rule=rule, message=message, exchange=exchange)
+    message = f"POST /store/items/search: limit {wanted} did not answer the first {wanted} items of the listing"
+    expect_equal(got, _item_ids(full)[:wanted], rule=rule, message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize("limit", [1, 5, 12])
 def test_search_limit_caps_the_items(store, corpus, limit):
-    """limit: at most that many items."""
-    found, exchange = store.search({"namespace_prefix": corpus.prefix, "limit": limit}, rule="STORE-SEARCH-LIMIT")
-    expect_equal(
-        len(found),
-        limit,
-        rule="STORE-SEARCH-LIMIT",
-        exchange=exchange,
-        message=f"POST /store/items/search: limit {limit} not applied",
-    )
+    """limit: that many items (the corpus holds 12), the first ones of the listing, in its order."""
+    _first_of_the_listing(store, corpus, limit)
 
 
 def test_search_default_limit_is_10(store, corpus):
-    """limit: without one, 10 items come back (the documented default)."""
-    found, exchange = store.search({"namespace_prefix": corpus.prefix}, rule="STORE-SEARCH-LIMIT")
-    expect_equal(
-        len(found),
-        10,
-        rule="STORE-SEARCH-LIMIT",
-        exchange=exchange,
-        message="POST /store/items/search: the default limit is not 10",
-    )
+    """limit: without one, 10 items come back (the documented default), the first 10 of the listing."""
+    _first_of_the_listing(store, corpus, None)
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(4, 100), (2, 3), (11, 5), (12, 5)])
@@ -448,43 +370,25 @@ def test_search_offset_skips_that_many(store, corpus, offset, limit):
     body = {"namespace_prefix": corpus.prefix, "limit": limit, "offset": offset}
     found, exchange = store.search(body, rule="STORE-SEARCH-OFFSET")
     wanted = _item_ids(full)[offset : offset + limit]
-    expect(
-        _item_ids(found) == wanted,
-        "STORE-SEARCH-OFFSET",
-        f"POST /store/items/search: offset {offset} (limit {limit}) not applied",
-        expected=[k for _, k in wanted],
-        actual=[k for _, k in _item_ids(found)],
-        exchange=exchange,
-    )
+    message = f"POST /store/items/search: offset {offset} (limit {limit}) not applied"
+    expect_equal(_item_ids(found), wanted, rule="STORE-SEARCH-OFFSET", message=message, exchange=exchange)
 
 
 def test_search_lists_items_by_last_update(store, corpus):
     """Without a query, items are listed ordered by last updated time (either direction)."""
     found, exchange = store.search({"namespace_prefix": corpus.prefix, "limit": 100}, rule="STORE-SEARCH-ORDER")
-    got = _item_ids(found)
-    expect(
-        got in (corpus.order, corpus.order[::-1]),
-        "STORE-SEARCH-ORDER",
-        "POST /store/items/search: the listing is not in last-updated order",
-        expected=f"newest first {[k for _, k in corpus.order[::-1]]} or oldest first",
-        actual=[k for _, k in got],
-        exchange=exchange,
-    )
+    message = "POST /store/items/search: the listing is not in last-updated order"
+    orders = (corpus.order, corpus.order[::-1])  # oldest first or newest first
+    expect_in(_item_ids(found), orders, rule="STORE-SEARCH-ORDER", message=message, exchange=exchange)
 
 
 def test_search_with_a_query_and_no_index_lists_the_prefix(store, corpus):
     """query without a configured index: 200 with the items under the prefix, filter still applied."""
     body = {"namespace_prefix": corpus.prefix, "query": "a red item", "filter": {"shelf": "red"}, "limit": 100}
     found, exchange = store.search(body, rule="STORE-SEARCH-QUERY")
-    wanted = corpus.where(shelf="red")
-    expect(
-        sorted(_item_ids(found)) == sorted(wanted),
-        "STORE-SEARCH-QUERY",
-        "POST /store/items/search with a query did not answer the filtered items under the prefix",
-        expected=sorted(k for _, k in wanted),
-        actual=sorted(k for _, k in _item_ids(found)),
-        exchange=exchange,
-    )
+    message = "POST /store/items/search with a query did not answer the filtered items under the prefix"
+    got, wanted = sorted(_item_ids(found)), sorted(corpus.where(shelf="red"))
+    expect_equal(got, wanted, rule="STORE-SEARCH-QUERY", message=message, exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------ namespaces
@@ -498,23 +402,15 @@ def test_namespaces_prefix_lists_exactly_those_below_it(store, corpus):
         prefix = [*corpus.root, *labels]
         wanted = wanted or [n for n in _corpus_namespaces(corpus) if n[: len(prefix)] == tuple(prefix)]
         found, exchange = store.namespaces({"prefix": prefix}, rule="STORE-NS-PREFIX")
-        expect(
-            sorted(map(tuple, found)) == sorted(wanted),
-            "STORE-NS-PREFIX",
-            "POST /store/namespaces: prefix not applied",
-            expected=[list(n[len(corpus.root) :]) for n in wanted],
-            actual=[n[len(corpus.root) :] for n in found],
-            exchange=exchange,
-        )
+        got, message = sorted(map(tuple, found)), "POST /store/namespaces: prefix not applied"
+        expect_equal(got, sorted(wanted), rule="STORE-NS-PREFIX", message=message, exchange=exchange)
 
 
 def test_namespaces_suffix_lists_only_those_ending_so(store, corpus):
     """suffix: only namespaces whose last labels are the suffix."""
     found, exchange = store.namespaces({"prefix": corpus.root, "suffix": ["deep"]}, rule="STORE-NS-SUFFIX")
-    wanted = [[*corpus.prefix, "blue", "deep"]]
-    expect_equal(
-        found, wanted, rule="STORE-NS-SUFFIX", exchange=exchange, message="POST /store/namespaces: suffix not applied"
-    )
+    wanted, message = [[*corpus.prefix, "blue", "deep"]], "POST /store/namespaces: suffix not applied"
+    expect_equal(found, wanted, rule="STORE-NS-SUFFIX", message=message, exchange=exchange)
 
 
 def test_namespaces_max_depth_truncates_and_deduplicates(store, corpus):
@@ -522,13 +418,8 @@ def test_namespaces_max_depth_truncates_and_deduplicates(store, corpus):
     depth = len(corpus.root) + 1
     found, exchange = store.namespaces({"prefix": corpus.root, "max_depth": depth}, rule="STORE-NS-MAX-DEPTH")
     wanted = sorted([[*corpus.root, "corpus"], [*corpus.root, "elsewhere"]])
-    expect_equal(
-        sorted(found),
-        wanted,
-        rule="STORE-NS-MAX-DEPTH",
-        exchange=exchange,
-        message=f"POST /store/namespaces: max_depth {depth} not applied",
-    )
+    message = f"POST /store/namespaces: max_depth {depth} not applied"
+    expect_equal(sorted(found), wanted, rule="STORE-NS-MAX-DEPTH", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize(("offset", "limit"), [(0, 2), (1, 2), (3, 100), (2, 1)])
@@ -537,10 +428,5 @@ def test_namespaces_limit_and_offset_page_the_list(store, corpus, offset, limit)
     full, _ = store.namespaces({"prefix": corpus.root}, rule="STORE-NS-PAGING")
     body = {"prefix": corpus.root, "limit": limit, "offset": offset}
     found, exchange = store.namespaces(body, rule="STORE-NS-PAGING")
-    expect_equal(
-        found,
-        full[offset : offset + limit],
-        rule="STORE-NS-PAGING",
-        exchange=exchange,
-        message=f"POST /store/namespaces: limit {limit} offset {offset} not applied",
-    )
+    message = f"POST /store/namespaces: limit {limit} offset {offset} not applied"
+    expect_equal(found, full[offset : offset + limit], rule="STORE-NS-PAGING", message=message, exchange=exchange)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.contract.checks import expect, expect_ids
+from conformance.contract.checks import expect_equal, expect_ids, expect_subset
 from conformance.contract.client import ApiClient
 from conformance.tests.flows import Api
 
@@ -61,53 +61,29 @@ def test_ids_filter_returns_exactly_those_threads(api, corpus):
     """ids: only the threads listed come back."""
     wanted = [corpus.created[3], corpus.created[7]]
     found, exchange = api.search({"ids": wanted, "limit": 100}, rule="SEARCH-IDS")
-    expect(
-        sorted(_ids(found)) == sorted(wanted),
-        "SEARCH-IDS",
-        "POST /threads/search: ids filter not applied",
-        expected=sorted(wanted),
-        actual=_ids(found)[:20],
-        exchange=exchange,
-    )
+    message = "POST /threads/search: ids filter not applied"
+    expect_equal(sorted(_ids(found)), sorted(wanted), rule="SEARCH-IDS", message=message, exchange=exchange)
 
 
 def test_ids_filter_with_an_unknown_id_returns_nothing(api):
     """ids: an id no thread has matches nothing."""
     found, exchange = api.search({"ids": [api.new_id()]}, rule="SEARCH-IDS")
-    expect(
-        found == [],
-        "SEARCH-IDS",
-        "POST /threads/search: ids filter of an unknown id returned threads",
-        expected=[],
-        actual=_ids(found)[:20],
-        exchange=exchange,
-    )
+    message = "POST /threads/search: ids filter of an unknown id returned threads"
+    expect_equal(_ids(found)[:20], [], rule="SEARCH-IDS", message=message, exchange=exchange)
 
 
 def test_metadata_filter_returns_exactly_the_tagged_threads(api, corpus):
     """metadata: every thread carrying the tag, and only those."""
     found, exchange = api.search({"metadata": corpus.tag, "limit": 100}, rule="SEARCH-METADATA")
-    expect(
-        sorted(_ids(found)) == sorted(corpus.created),
-        "SEARCH-METADATA",
-        "POST /threads/search: metadata filter not applied",
-        expected=f"the {CORPUS_SIZE} tagged threads",
-        actual=f"{len(found)} threads, {len(set(_ids(found)) - set(corpus.created))} of them untagged",
-        exchange=exchange,
-    )
+    got, message = sorted(_ids(found)), "POST /threads/search: metadata filter not applied"
+    expect_equal(got, sorted(corpus.created), rule="SEARCH-METADATA", message=message, exchange=exchange)
 
 
 def test_values_filter_returns_the_thread_with_that_state(api, prepared):
     """values: only the thread whose state holds the value comes back."""
     found, exchange = api.search({"values": {"answer": prepared.marker}, "limit": 100}, rule="SEARCH-VALUES")
-    expect(
-        _ids(found) == [prepared.ids["done"]],
-        "SEARCH-VALUES",
-        "POST /threads/search: values filter not applied",
-        expected=[prepared.ids["done"]],
-        actual=_ids(found)[:20],
-        exchange=exchange,
-    )
+    message = "POST /threads/search: values filter not applied"
+    expect_equal(_ids(found)[:20], [prepared.ids["done"]], rule="SEARCH-VALUES", message=message, exchange=exchange)
 
 
 def test_extract_returns_each_alias_with_its_value(api, prepared):
@@ -119,58 +95,46 @@ def test_extract_returns_each_alias_with_its_value(api, prepared):
     }
     found, exchange = api.search(body, rule="SEARCH-EXTRACT")
     message = "POST /threads/search: the metadata filter beside extract did not find exactly the done thread"
-    expect_ids([t.get("thread_id") for t in found], exactly=[thread_id], rule="SEARCH-METADATA", message=message,
-               exchange=exchange)  # fmt: skip
+    expect_ids(_ids(found), exactly=[thread_id], rule="SEARCH-METADATA", message=message, exchange=exchange)
     wanted = {"answer": prepared.marker, "role": "done"}
-    got = found[0].get("extracted")
-    expect(
-        got == wanted,
-        "SEARCH-EXTRACT",
-        "POST /threads/search: the thread found does not carry each alias with the value at its path",
-        expected=wanted,
-        actual=got,
-        exchange=exchange,
-    )
+    message = "POST /threads/search: the thread found does not carry each alias with the value at its path"
+    expect_equal(found[0].get("extracted"), wanted, rule="SEARCH-EXTRACT", message=message, exchange=exchange)
+
+
+ORDERED = {"sort_by": "thread_id", "sort_order": "asc"}  # an order the document defines, for "the first N"
+
+
+def _first_of_the_matches(api, corpus: Corpus, limit: int | None, count: str) -> None:
+    """A search of the corpus in a requested order with ``limit`` (None: not sent, the default 10) answers that
+    many threads, all of them matches, and the first ones of the same search's listing without a limit."""
+    wanted = 10 if limit is None else limit
+    body = {"metadata": corpus.tag, **ORDERED}
+    full, _ = api.search({**body, "limit": 1000}, rule="SEARCH-LIMIT")
+    found, exchange = api.search(body if limit is None else {**body, "limit": limit}, rule="SEARCH-LIMIT")
+    expect_equal(len(found), wanted, rule="SEARCH-LIMIT", message=f"POST /threads/search: {count}", exchange=exchange)
+    message = f"POST /threads/search: limit {wanted} answered threads the filter does not match"
+    expect_subset(_ids(found), corpus.created, rule="SEARCH-LIMIT", message=message, exchange=exchange)
+    message = f"POST /threads/search: limit {wanted} did not answer the first {wanted} matches in the requested order"
+    expect_equal(_ids(found), _ids(full)[:wanted], rule="SEARCH-LIMIT", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize("limit", [1, 5])
 def test_limit_caps_the_results(api, corpus, limit):
-    """limit: at most that many threads."""
-    found, exchange = api.search({"metadata": corpus.tag, "limit": limit}, rule="SEARCH-LIMIT")
-    expect(
-        len(found) == limit,
-        "SEARCH-LIMIT",
-        f"POST /threads/search: limit {limit} not applied",
-        expected=f"{limit} threads",
-        actual=f"{len(found)} threads",
-        exchange=exchange,
-    )
+    """limit: that many threads (the corpus holds 12): matches, the first ones in the requested order."""
+    _first_of_the_matches(api, corpus, limit, f"limit {limit} not applied")
 
 
 def test_limit_1000_returns_all_matches(api, corpus):
-    """limit: the maximum, 1000, is accepted and not capped lower."""
+    """limit: the maximum, 1000, is accepted and not capped lower: every match comes back, and only those."""
     found, exchange = api.search({"metadata": corpus.tag, "limit": 1000}, rule="SEARCH-LIMIT")
-    expect(
-        len(found) == CORPUS_SIZE,
-        "SEARCH-LIMIT",
-        "POST /threads/search: limit 1000 did not return every match",
-        expected=f"{CORPUS_SIZE} threads",
-        actual=f"{len(found)} threads",
-        exchange=exchange,
-    )
+    message = "POST /threads/search: limit 1000 did not return every match"
+    expect_equal(len(found), CORPUS_SIZE, rule="SEARCH-LIMIT", message=message, exchange=exchange)
+    expect_ids(_ids(found), exactly=corpus.created, rule="SEARCH-LIMIT", message=message, exchange=exchange)
 
 
 def test_default_limit_is_10(api, corpus):
-    """limit: without one, 10 threads come back."""
-    found, exchange = api.search({"metadata": corpus.tag}, rule="SEARCH-LIMIT")
-    expect(
-        len(found) == 10,
-        "SEARCH-LIMIT",
-        "POST /threads/search: the default limit is not 10",
-        expected="10 threads",
-        actual=f"{len(found)} threads",
-        exchange=exchange,
-    )
+    """limit: without one, 10 threads come back, the first 10 matches in the requested order."""
+    _first_of_the_matches(api, corpus, None, "the default limit is not 10")
 
 
 @pytest.mark.parametrize("offset", [3, 11, 12])
@@ -178,15 +142,8 @@ def test_offset_skips_that_many(api, corpus, offset):
     """offset: the first `offset` matches, in the requested order, are skipped."""
     body = {"metadata": corpus.tag, "sort_by": "thread_id", "sort_order": "asc", "limit": 100, "offset": offset}
     found, exchange = api.search(body, rule="SEARCH-OFFSET")
-    wanted = sorted(corpus.created)[offset:]
-    expect(
-        _ids(found) == wanted,
-        "SEARCH-OFFSET",
-        f"POST /threads/search: offset {offset} not applied",
-        expected=wanted,
-        actual=_ids(found),
-        exchange=exchange,
-    )
+    wanted, message = sorted(corpus.created)[offset:], f"POST /threads/search: offset {offset} not applied"
+    expect_equal(_ids(found), wanted, rule="SEARCH-OFFSET", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
@@ -198,14 +155,8 @@ def test_sort_orders_by_the_field(api, corpus, field, order):
     wanted = corpus.expected_order(field)
     if order == "desc":
         wanted.reverse()
-    expect(
-        _ids(found) == wanted,
-        "SEARCH-SORT",
-        f"POST /threads/search: sort_by={field} sort_order={order} not applied",
-        expected=wanted,
-        actual=_ids(found),
-        exchange=exchange,
-    )
+    message = f"POST /threads/search: sort_by={field} sort_order={order} not applied"
+    expect_equal(_ids(found), wanted, rule="SEARCH-SORT", message=message, exchange=exchange)
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
@@ -215,14 +166,8 @@ def test_sort_by_status(api, prepared, order):
     found, exchange = api.search(body, rule="SEARCH-SORT")
     statuses = [t.get("status") for t in found]
     wanted = sorted(prepared.statuses.values(), reverse=order == "desc")
-    expect(
-        statuses == wanted,
-        "SEARCH-SORT",
-        f"POST /threads/search: sort_by=status sort_order={order} not applied",
-        expected=wanted,
-        actual=statuses,
-        exchange=exchange,
-    )
+    message = f"POST /threads/search: sort_by=status sort_order={order} not applied"
+    expect_equal(statuses, wanted, rule="SEARCH-SORT", message=message, exchange=exchange)
 
 
 SELECTIONS = [
@@ -238,23 +183,11 @@ SELECTIONS = [
 def test_select_returns_exactly_the_selected_fields(api, corpus, select):
     """select: each thread has exactly the selected fields."""
     found, exchange = api.search({"metadata": corpus.tag, "select": select, "limit": 3}, rule="SEARCH-SELECT")
-    expect(
-        len(found) == 3,
-        "SEARCH-SELECT",
-        "POST /threads/search with select returned the wrong number of threads",
-        expected=3,
-        actual=len(found),
-        exchange=exchange,
-    )
+    message = "POST /threads/search with select returned the wrong number of threads"
+    expect_equal(len(found), 3, rule="SEARCH-SELECT", message=message, exchange=exchange)
     for thread in found:
-        expect(
-            sorted(thread) == sorted(select),
-            "SEARCH-SELECT",
-            "POST /threads/search: select not applied",
-            expected=sorted(select),
-            actual=sorted(thread),
-            exchange=exchange,
-        )
+        message = "POST /threads/search: select not applied"
+        expect_equal(sorted(thread), sorted(select), rule="SEARCH-SELECT", message=message, exchange=exchange)
 
 
 INVALID = {

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
-from conformance.contract.checks import expect, expect_contains, expect_equal, expect_ids, expect_status
+from conformance.contract.checks import (
+    expect_contains,
+    expect_equal,
+    expect_ids,
+    expect_later,
+    expect_status,
+    expect_subset,
+    expect_true,
+)
 from conformance.contract.client import ApiClient, Exchange
 from conformance.contract.sse import SseEvent
 from conformance.graphs import ECHO_PREFIX
 from conformance.tests.flows import Api, human
+from conformance.tests.values import conversation
 
 pytestmark = pytest.mark.area("threads")
 
@@ -53,11 +63,6 @@ def _history(api: Api, thread_id: str, limit: int = 100) -> tuple[list[dict], Ex
 
 def _checkpoint_ids(history: list[dict]) -> list[str]:
     return [(entry.get("checkpoint") or {}).get("checkpoint_id") for entry in history]
-
-
-def _contents(values: object) -> list[tuple[str, str]]:
-    messages = values.get("messages") if isinstance(values, dict) else None
-    return [(m.get("type"), m.get("content")) for m in messages or [] if isinstance(m, dict)]
 
 
 def _state(api: Api, thread_id: str) -> tuple[dict, Exchange]:
@@ -112,15 +117,11 @@ def test_create_with_supersteps_sets_the_initial_state(api):
     api.cert.track_thread(thread_id)
     wanted = [("human", "first"), ("ai", "second")]
     state, got = _state(api, thread_id)
-    expect_equal(_contents(state["values"]), wanted, rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
+    expect_equal(conversation(state["values"]), wanted, rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
     history, got = _history(api, thread_id)
     expect_equal(len(history), len(SUPERSTEPS), rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
-    expect_equal(
-        [_contents(entry["values"]) for entry in history],
-        [wanted, wanted[:1]],
-        rule="THREADS-CREATE-SUPERSTEPS",
-        exchange=got,
-    )
+    each = [conversation(entry["values"]) for entry in history]
+    expect_equal(each, [wanted, wanted[:1]], rule="THREADS-CREATE-SUPERSTEPS", exchange=got)
 
 
 def test_create_with_ttl_is_accepted(api):
@@ -142,15 +143,8 @@ def test_ttl_is_shown_with_include_ttl(api):
     api.cert.track_thread(thread["thread_id"])
     got = api.client.get(f"/threads/{thread['thread_id']}", params={"include": "ttl"})
     shown = api.contract.validate(got, "GET /threads/{thread_id}", status=200, rule="THREADS-TTL")
-    ttl = shown.get("ttl") or {}
-    expect(
-        ttl.get("strategy") == "delete" and ttl.get("ttl_minutes") == 60,
-        "THREADS-TTL",
-        "include=ttl does not show the thread's ttl",
-        expected={"strategy": "delete", "ttl_minutes": 60},
-        actual=shown.get("ttl"),
-        exchange=got,
-    )
+    wanted, message = {"strategy": "delete", "ttl_minutes": 60}, "include=ttl does not show the thread's ttl"
+    expect_contains(shown.get("ttl"), wanted, rule="THREADS-TTL", message=message, exchange=got)
 
 
 # -------------------------------------------------------------------------------------------- patch
@@ -165,20 +159,8 @@ def test_patch_merges_metadata_and_moves_updated_at(api):
     stored, got = api.get_thread(thread_id)
     expect_equal(stored["metadata"], merged, rule="THREADS-PATCH", exchange=got)
     expect_equal(stored["created_at"], thread["created_at"], rule="THREADS-PATCH-TIMESTAMPS", exchange=got)
-    expect(
-        _instant(stored["updated_at"]) > _instant(thread["updated_at"]),
-        "THREADS-PATCH-TIMESTAMPS",
-        "PATCH did not move updated_at forward",
-        expected=f"later than {thread['updated_at']}",
-        actual=stored["updated_at"],
-        exchange=got,
-    )
-
-
-def _instant(value: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    rule, moved = "THREADS-PATCH-TIMESTAMPS", "PATCH did not move updated_at forward"
+    expect_later(stored["updated_at"], thread["updated_at"], rule=rule, message=moved, exchange=got)
 
 
 # ------------------------------------------------------------------------------------------- delete
@@ -193,6 +175,7 @@ def test_delete_removes_the_thread_everywhere(api, finished):
     for path, operation in (
         ("", "GET /threads/{thread_id}"),
         ("/state", "GET /threads/{thread_id}/state"),
+        ("/history", "GET /threads/{thread_id}/history"),
         ("/runs", "GET /threads/{thread_id}/runs"),
     ):
         got = api.client.get(f"/threads/{thread_id}{path}")
@@ -225,29 +208,20 @@ def test_copy_has_the_same_state_and_history(api, finished):
     copy_id = copy.get("thread_id")
     if copy_id:
         api.cert.track_thread(copy_id)
-    expect(
-        copy_id and copy_id != source_id,
-        "THREADS-COPY",
-        "the copy has no thread id of its own",
-        expected=f"an id other than {source_id}",
-        actual=copy_id,
-        exchange=exchange,
-    )
+    own, other = bool(copy_id) and copy_id != source_id, f"an id other than {source_id}"
+    message = "the copy has no thread id of its own"
+    expect_true(own, rule="THREADS-COPY", message=message, expected=other, actual=copy_id, exchange=exchange)
     expect_equal(copy.get("metadata"), source["metadata"], rule="THREADS-COPY", exchange=exchange)
     source_state, _ = _state(api, source_id)
     copy_state, got = _state(api, copy_id)
-    expect_equal(_contents(copy_state["values"]), _contents(source_state["values"]), rule="THREADS-COPY", exchange=got)
+    copied, source = conversation(copy_state["values"]), conversation(source_state["values"])
+    expect_equal(copied, source, rule="THREADS-COPY", exchange=got)
     expect_equal(copy_state["next"], source_state["next"], rule="THREADS-COPY", exchange=got)
     copy_history, got = _history(api, copy_id)
     expect_equal(_checkpoint_ids(copy_history), _checkpoint_ids(source_history), rule="THREADS-COPY", exchange=got)
-    expect(
-        all((e.get("checkpoint") or {}).get("thread_id") == copy_id for e in copy_history),
-        "THREADS-COPY",
-        "the copy's history names checkpoints of another thread",
-        expected=copy_id,
-        actual=sorted({(e.get("checkpoint") or {}).get("thread_id") for e in copy_history}),
-        exchange=got,
-    )
+    named = {(e.get("checkpoint") or {}).get("thread_id") for e in copy_history}
+    message = "the copy's history names checkpoints of another thread"
+    expect_subset(named, [copy_id], rule="THREADS-COPY", message=message, exchange=got)
     after, got = _history(api, source_id)
     expect_equal(_checkpoint_ids(after), _checkpoint_ids(source_history), rule="THREADS-COPY", exchange=got)
 
@@ -276,12 +250,8 @@ def test_count_equals_search(api, prepared, case):
     extra, roles = COUNT_FILTERS[case]
     body = {**extra, "metadata": {**prepared.tag, **extra.get("metadata", {})}}
     found, searched = api.search({**body, "limit": 1000, "select": ["thread_id"]})
-    expect_ids(
-        [t.get("thread_id") for t in found],
-        exactly={prepared.ids[r] for r in roles},
-        rule="THREADS-COUNT",
-        exchange=searched,
-    )
+    matching = {prepared.ids[r] for r in roles}
+    expect_ids([t.get("thread_id") for t in found], exactly=matching, rule="THREADS-COUNT", exchange=searched)
     exchange = api.client.post("/threads/count", json=body)
     count = api.contract.validate(exchange, "POST /threads/count", status=200, rule="THREADS-COUNT")
     expect_equal(count, len(found), rule="THREADS-COUNT", exchange=exchange)
@@ -326,9 +296,8 @@ def test_prune_keep_latest_keeps_the_thread_and_its_latest_state(api, finished):
     answer = api.contract.validate(exchange, "POST /threads/prune", status=200, rule="THREADS-PRUNE-KEEP-LATEST")
     expect_equal(answer.get("pruned_count"), 1, rule="THREADS-PRUNE-KEEP-LATEST", exchange=exchange)
     after, got = _state(api, thread_id)
-    expect_equal(
-        _contents(after["values"]), _contents(before["values"]), rule="THREADS-PRUNE-KEEP-LATEST", exchange=got
-    )
+    kept, latest = conversation(after["values"]), conversation(before["values"])
+    expect_equal(kept, latest, rule="THREADS-PRUNE-KEEP-LATEST", exchange=got)
     history, got = _history(api, thread_id)
     expect_equal(len(history), 1, rule="THREADS-PRUNE-KEEP-LATEST", exchange=got)
 
@@ -365,24 +334,14 @@ def test_thread_stream_delivers_a_run_started_while_listening(api):
     api.contract.validate(exchange, "GET /threads/{thread_id}/stream", status=200, rule="THREADS-STREAM")
     run_id = started[0]  # a 200 answer: the run was started when it opened
     names = [e.name for e in events]
-    expect(
-        any(e.name == "metadata" and _mentions(e, run_id) for e in events),
-        "THREADS-STREAM",
-        "the thread stream did not announce the run",
-        expected=f"a metadata event naming run {run_id}",
-        actual=names,
-        exchange=exchange,
-    )
-    expect(
-        any(e.name == "values" and _mentions(e, f"{ECHO_PREFIX}streamed") for e in events),
-        "THREADS-STREAM",
-        "the thread stream did not deliver the run's values",
-        expected="a values event with the echo",
-        actual=names,
-        exchange=exchange,
-    )
-    expect(run_done(events), "THREADS-STREAM", "the thread stream never showed the run's end",
-           expected="metadata run_done", actual=names, exchange=exchange)  # fmt: skip
+    announced = any(e.name == "metadata" and _mentions(e, run_id) for e in events)
+    echoed = any(e.name == "values" and _mentions(e, f"{ECHO_PREFIX}streamed") for e in events)
+    message = "the thread stream did not announce the run (no metadata event naming it)"
+    expect_true(announced, rule="THREADS-STREAM", message=message, actual=names, exchange=exchange)
+    message = "the thread stream did not deliver the run's values (no values event with the echo)"
+    expect_true(echoed, rule="THREADS-STREAM", message=message, actual=names, exchange=exchange)
+    message = "the thread stream never showed the run's end (no metadata run_done naming it)"
+    expect_true(run_done(events), rule="THREADS-STREAM", message=message, actual=names, exchange=exchange)
 
 
 def test_unknown_thread_stream_is_404(api):
@@ -426,22 +385,42 @@ def test_malformed_thread_id_is_422(api, case):
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
 
 
-INVALID = {  # case -> (method, path, body, operation)
-    "create-metadata": ("POST", "/threads", {"metadata": 5}, "POST /threads"),
-    "create-if-exists": ("POST", "/threads", {"if_exists": "sometimes"}, "POST /threads"),
+INVALID = {  # case -> (method, path, body, operation); "{id}" is the test's own thread, "{new}" an id no thread has
+    "create-metadata": ("POST", "/threads", {"thread_id": "{new}", "metadata": 5}, "POST /threads"),
+    "create-if-exists": ("POST", "/threads", {"thread_id": "{new}", "if_exists": "sometimes"}, "POST /threads"),
     "patch-metadata": ("PATCH", "/threads/{id}", {"metadata": [1]}, "PATCH /threads/{thread_id}"),
     "count-status": ("POST", "/threads/count", {"status": "sleeping"}, "POST /threads/count"),
     "prune-no-ids": ("POST", "/threads/prune", {"strategy": "delete"}, "POST /threads/prune"),
-    "prune-strategy": ("POST", "/threads/prune", {"thread_ids": [], "strategy": "shred"}, "POST /threads/prune"),
+    "prune-strategy": ("POST", "/threads/prune", {"thread_ids": ["{id}"], "strategy": "shred"}, "POST /threads/prune"),
 }
+
+
+def _filled(value: Any, names: dict[str, str]) -> Any:
+    """``value`` with each placeholder string ("{id}", "{new}") replaced by the id it names."""
+    if isinstance(value, dict):
+        return {k: _filled(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, names) for v in value]
+    if isinstance(value, str):
+        for placeholder, thread_id in names.items():
+            value = value.replace(placeholder, thread_id)
+    return value
 
 
 @pytest.mark.parametrize("case", list(INVALID))
 def test_invalid_body_is_422(api, case):
-    """A body the schema forbids answers 422 with an ErrorResponse and changes nothing."""
+    """A body the schema forbids answers 422 with an ErrorResponse and changes nothing: the test's own thread
+    (patched or pruned by some cases) is as it was, and no thread exists under the id a create named."""
     method, path, body, operation = INVALID[case]
-    if "{id}" in path:
-        path = path.replace("{id}", api.create_thread()["thread_id"])
-    exchange = api.client.request(method, path, json_body=body)
+    thread = api.create_thread()
+    names = {"{id}": thread["thread_id"], "{new}": api.new_id()}
+    exchange = api.client.request(method, _filled(path, names), json_body=_filled(body, names))
     api.contract.validate(exchange, operation, status=422, rule="THREADS-VALIDATION")
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+    got = api.client.get(f"/threads/{thread['thread_id']}")
+    after = got.json() if got.status == 200 else {}
+    shown = (got.status, after.get("metadata"), after.get("updated_at"))
+    before = (200, thread["metadata"], thread["updated_at"])
+    expect_equal(shown, before, rule="THREADS-VALIDATION", message="a rejected write changed the thread", exchange=got)
+    made = api.client.get(f"/threads/{names['{new}']}")
+    expect_status(made, 404, rule="THREADS-VALIDATION", message="a rejected create made the thread anyway")
