@@ -669,7 +669,7 @@ FAULTS: tuple[Fault, ...] = (
         "assistant-versions-oldest-first",
         "POST /assistants/{id}/versions lists the oldest version first",
         (AS + "test_versions_list_newest_first[all]", AS + "test_versions_list_newest_first[offset-1]"),
-        "ASSISTANTS-VERSIONS",
+        "ASSISTANTS-VERSIONS-ORDER",
         on_response=json_response("POST", "/assistants/*/versions", _reverse),
     ),
     Fault(

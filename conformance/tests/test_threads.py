@@ -155,9 +155,13 @@ def test_patch_merges_metadata_and_moves_updated_at(api):
     exchange = api.client.patch(f"/threads/{thread_id}", json={"metadata": {"changed": "new", "added": 3}})
     patched = api.contract.validate(exchange, "PATCH /threads/{thread_id}", status=200, rule="THREADS-PATCH")
     merged = {**api.tag, "kept": "k", "changed": "new", "added": 3}
-    expect_equal(patched["metadata"], merged, rule="THREADS-PATCH", exchange=exchange)
+    # Containment for the contract (a server may add keys of its own); exactly the merge is what the
+    # official server answers (reference-compatible).
+    expect_contains(patched["metadata"], merged, rule="THREADS-PATCH", exchange=exchange)
+    expect_equal(patched["metadata"], merged, rule="THREADS-METADATA-EXACT", exchange=exchange)
     stored, got = api.get_thread(thread_id)
-    expect_equal(stored["metadata"], merged, rule="THREADS-PATCH", exchange=got)
+    expect_contains(stored["metadata"], merged, rule="THREADS-PATCH", exchange=got)
+    expect_equal(stored["metadata"], merged, rule="THREADS-METADATA-EXACT", exchange=got)
     expect_equal(stored["created_at"], thread["created_at"], rule="THREADS-PATCH-TIMESTAMPS", exchange=got)
     rule, moved = "THREADS-PATCH-TIMESTAMPS", "PATCH did not move updated_at forward"
     expect_later(stored["updated_at"], thread["updated_at"], rule=rule, message=moved, exchange=got)
@@ -211,7 +215,7 @@ def test_copy_has_the_same_state_and_history(api, finished):
     own, other = bool(copy_id) and copy_id != source_id, f"an id other than {source_id}"
     message = "the copy has no thread id of its own"
     expect_true(own, rule="THREADS-COPY", message=message, expected=other, actual=copy_id, exchange=exchange)
-    expect_equal(copy.get("metadata"), source["metadata"], rule="THREADS-COPY", exchange=exchange)
+    expect_equal(copy.get("metadata"), source["metadata"], rule="THREADS-COPY-METADATA", exchange=exchange)
     source_state, _ = _state(api, source_id)
     copy_state, got = _state(api, copy_id)
     copied, source = conversation(copy_state["values"]), conversation(source_state["values"])
@@ -381,8 +385,7 @@ def test_malformed_thread_id_is_422(api, case):
     """An operation on a thread id that is not a UUID answers 422 with an ErrorResponse."""
     method, suffix, body, operation = MALFORMED[case]
     exchange = api.client.request(method, f"/threads/not-a-uuid{suffix}", json_body=body, timeout=10)
-    api.contract.validate(exchange, operation, status=422, rule="THREADS-MALFORMED-ID")
-    api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
+    api.malformed_id_refused(exchange, operation, "THREADS-MALFORMED-ID")
 
 
 INVALID = {  # case -> (method, path, body, operation); "{id}" is the test's own thread, "{new}" an id no thread has
