@@ -1,8 +1,8 @@
 """The package's rooms import one way: tests -> plugin -> contract / targets / reports, and never in a circle.
 
-Read from the source (every ``import``, lazy ones inside functions included; annotation-only imports under
-``if TYPE_CHECKING:`` excepted), so a new module that imports
-its importer fails here before it confuses anyone.
+Read from the source (every ``import``, lazy ones inside functions and annotation-only ones under
+``if TYPE_CHECKING:`` included: a room that names its importer's types has two jobs), so a new module
+that imports its importer fails here before it confuses anyone.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ def _imports() -> dict[str, set[str]]:
         name = _module_name(path)
         found: set[str] = set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for block in [n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]:
-            block.body = []  # imports for type annotations only: no import at run time, so no circle
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conformance"):
                 found.add(node.module)

@@ -22,11 +22,11 @@ from conformance.contract.findings import Findings, collecting, conclude, each
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected, parallel, throttle
 from conformance.plugin import release as releases
-from conformance.plugin.outcomes import RECORDER, Recorder
+from conformance.plugin.outcomes import RECORDER, Recorder, base_nodeid, report_record
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
-from conformance.reports.results import Results, base_nodeid, report_record
+from conformance.reports.results import Results
 from conformance.reports.write import write_reports
 from conformance.targets import reference
 from conformance.targets.preflight import name_from_url

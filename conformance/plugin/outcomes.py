@@ -1,4 +1,5 @@
-"""Outcomes from pytest's own hooks: which operations each test exercised, the verdict line, the exit code.
+"""Outcomes from pytest's own hooks: each phase's report as an outcome record, which operations each test
+exercised, the verdict line, the exit code.
 
 The Recorder is registered by the plugin as a pytest plugin object; what it sees goes into
 conformance.reports.results.Results, which the reports render.
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from conformance.reports.results import Results, base_nodeid, secrets_of
+from conformance.contract.failures import ConformanceFailure
+from conformance.reports.results import Results, secrets_of
 
 OPERATIONS = pytest.StashKey[set[tuple[str, str]]]()
 
@@ -179,3 +181,89 @@ class Recorder:
                 f"{self.results.counts()['harness error']} test(s); no conformance failure was found",
                 red=True,
             )
+
+
+# ------------------------------------------------------------------- pytest's reports as outcome records
+def base_nodeid(nodeid: str) -> str:
+    """The test's id without the ``@group`` suffix pytest-xdist's loadgroup adds (ids as a serial run has them)."""
+    if "@" in nodeid and nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.rsplit("@", 1)[0]
+    return nodeid
+
+
+def report_record(
+    item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
+) -> dict[str, Any] | None:
+    """What :meth:`Results.add` needs of one phase, as plain JSON: it travels on the report from an xdist
+    worker to the controller, which writes the reports."""
+    outcome = _outcome(rep, failure)
+    if outcome is None:
+        return None
+    area_marker = item.get_closest_marker("area")
+    marker = item.get_closest_marker("expected_failure")
+    entries = marker.kwargs.get("entries") if marker is not None else None
+    if outcome == "stale" and rep.passed and entries and not any(e.strict for e in entries):
+        outcome = "passed"  # non-strict entries: the known bug did not show this time
+    detail = None
+    if failure is not None:
+        detail = failure.as_dict()
+        unseen = getattr(rep, "conformance_unseen", None)
+        if outcome == "stale" and unseen:
+            detail["unseen"] = unseen
+            detail["message"] = f"listed finding(s) no longer seen: {'; '.join(unseen)}: remove them from the list"
+    elif outcome in ("harness error", "unsupported", "expected failure", "stale"):
+        detail = {"message": _longrepr_line(rep)}
+        if outcome == "stale":
+            detail["message"] = "passed, but is listed as an expected failure: remove its entry from the list"
+        if outcome == "harness error" and call.excinfo is not None:
+            detail["exception"] = f"{call.excinfo.typename}: {call.excinfo.value}"[:500]
+            detail["phase"] = rep.when
+    if marker is not None and detail is not None:
+        detail["listed_reason"] = marker.kwargs.get("reason")
+        if marker.kwargs.get("rule"):
+            detail["listed_rule"] = marker.kwargs["rule"]
+    return {
+        "nodeid": base_nodeid(item.nodeid),
+        "area": area_marker.args[0] if area_marker else "other",
+        "outcome": outcome,
+        "when": rep.when,
+        "duration": rep.duration,
+        "detail": detail,
+    }
+
+
+def _outcome(rep: pytest.TestReport, failure: ConformanceFailure | None) -> str | None:
+    if rep.when == "call":
+        if hasattr(rep, "wasxfail"):
+            return "stale" if rep.passed or rep.failed else "expected failure"
+        if rep.passed:
+            return "passed"
+        if rep.skipped:
+            return "unsupported"
+        if _is_stale(rep):  # a strict xfail that passed: pytest reports it failed, without wasxfail
+            return "stale"
+        return "failed" if failure is not None else "harness error"
+    if hasattr(rep, "wasxfail"):  # a listed test that failed in a fixture, as listed: never "unsupported"
+        return "expected failure"
+    if rep.failed:  # setup or teardown
+        if failure is not None:
+            return "failed"
+        return "stale" if _is_stale(rep) else "harness error"
+    if rep.skipped and rep.when == "setup":
+        return "unsupported"
+    return None
+
+
+def _is_stale(rep: pytest.TestReport) -> bool:
+    return "[XPASS(strict)]" in str(rep.longrepr)
+
+
+def _longrepr_line(rep: pytest.TestReport) -> str:
+    if hasattr(rep, "wasxfail"):
+        return rep.wasxfail
+    text = str(rep.longrepr or "")
+    if isinstance(rep.longrepr, tuple):
+        text = str(rep.longrepr[2])
+    lines = [line for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("E ")]
+    return (errors[-1] if errors else lines[-1] if lines else "")[:500]

@@ -5,7 +5,7 @@ connects to the target once, starting the embedded reference if no URL was given
 the target's URL and the session's id (``pytest_configure_node``), so everything any worker creates
 carries the same tag and the controller's single cleanup at the end removes exactly that. Workers never
 start a server, clean up or write a report: each report phase carries its record to the controller
-(conformance/reports/results.py ``report_record``), and what a worker knows only at its end (the plan it
+(conformance/plugin/outcomes.py ``report_record``), and what a worker knows only at its end (the plan it
 collected, the threads it created, its property-layer summary) comes back in ``workeroutput``. The
 controller writes junit.xml, results.json, report.md/html and one merged properties.json.
 

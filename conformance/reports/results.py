@@ -29,20 +29,29 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-import pytest
-
 import conformance
-from conformance.contract.failures import ConformanceFailure
 from conformance.paths import display_path, spec_dir
 from conformance.reports import deviations
 from conformance.reports.plan import PROFILES, Plan
 
 if TYPE_CHECKING:
     from conformance.contract.document import Contract
-    from conformance.plugin.session import CertificationSession
+
+
+class Certified(Protocol):
+    """What the results data needs of a certification session (conformance/plugin/session.py has one);
+    a protocol, so the reports never import the plugin that writes them."""
+
+    id: str
+    settings: Any
+    planned_name: str | None
+    cleanup_summary: Any
+    contract: Contract | None
+    target: Any
+
 
 OUTCOMES = ("passed", "failed", "expected failure", "stale", "unsupported", "harness error")
 # The certification: how far the target conforms (every selected test counts; a listed deviation is still
@@ -106,12 +115,6 @@ class Results:
     partial: str | None = None  # why this run is not the whole suite (-k, -m, node ids, ...), if it is not
 
     # ---------------------------------------------------------------------------------------- recording
-    def record(
-        self, item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
-    ) -> None:
-        """Record one phase's report of ``item`` (serial runs; under xdist, see :func:`report_record`)."""
-        self.add(report_record(item, rep, failure, call))
-
     def add(self, record: dict[str, Any] | None) -> None:
         """Take one phase's record: a later phase changes the outcome only to a worse one."""
         if record is None:
@@ -217,7 +220,7 @@ class Results:
         return verdicts
 
     # ------------------------------------------------------------------------------------------ as data
-    def as_dict(self, cert: CertificationSession) -> dict[str, Any]:
+    def as_dict(self, cert: Certified) -> dict[str, Any]:
         contract = cert.contract
         spec_sha = None
         if contract is not None:
@@ -311,55 +314,7 @@ def _contract_outcome(result: TestResult) -> str:
     return result.outcome
 
 
-def base_nodeid(nodeid: str) -> str:
-    """The test's id without the ``@group`` suffix pytest-xdist's loadgroup adds (ids as a serial run has them)."""
-    if "@" in nodeid and nodeid.rfind("@") > nodeid.rfind("]"):
-        return nodeid.rsplit("@", 1)[0]
-    return nodeid
-
-
-def report_record(
-    item: pytest.Item, rep: pytest.TestReport, failure: ConformanceFailure | None, call: pytest.CallInfo
-) -> dict[str, Any] | None:
-    """What :meth:`Results.add` needs of one phase, as plain JSON: it travels on the report from an xdist
-    worker to the controller, which writes the reports."""
-    outcome = _outcome(rep, failure)
-    if outcome is None:
-        return None
-    area_marker = item.get_closest_marker("area")
-    marker = item.get_closest_marker("expected_failure")
-    entries = marker.kwargs.get("entries") if marker is not None else None
-    if outcome == "stale" and rep.passed and entries and not any(e.strict for e in entries):
-        outcome = "passed"  # non-strict entries: the known bug did not show this time
-    detail = None
-    if failure is not None:
-        detail = failure.as_dict()
-        unseen = getattr(rep, "conformance_unseen", None)
-        if outcome == "stale" and unseen:
-            detail["unseen"] = unseen
-            detail["message"] = f"listed finding(s) no longer seen: {'; '.join(unseen)}: remove them from the list"
-    elif outcome in ("harness error", "unsupported", "expected failure", "stale"):
-        detail = {"message": _longrepr_line(rep)}
-        if outcome == "stale":
-            detail["message"] = "passed, but is listed as an expected failure: remove its entry from the list"
-        if outcome == "harness error" and call.excinfo is not None:
-            detail["exception"] = f"{call.excinfo.typename}: {call.excinfo.value}"[:500]
-            detail["phase"] = rep.when
-    if marker is not None and detail is not None:
-        detail["listed_reason"] = marker.kwargs.get("reason")
-        if marker.kwargs.get("rule"):
-            detail["listed_rule"] = marker.kwargs["rule"]
-    return {
-        "nodeid": base_nodeid(item.nodeid),
-        "area": area_marker.args[0] if area_marker else "other",
-        "outcome": outcome,
-        "when": rep.when,
-        "duration": rep.duration,
-        "detail": detail,
-    }
-
-
-def _spec_file(cert: CertificationSession) -> Path | None:
+def _spec_file(cert: Certified) -> Path | None:
     if cert.settings.spec:
         return Path(cert.settings.spec)
     try:
@@ -381,43 +336,6 @@ def _display_url(url: str | None) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
-def _outcome(rep: pytest.TestReport, failure: ConformanceFailure | None) -> str | None:
-    if rep.when == "call":
-        if hasattr(rep, "wasxfail"):
-            return "stale" if rep.passed or rep.failed else "expected failure"
-        if rep.passed:
-            return "passed"
-        if rep.skipped:
-            return "unsupported"
-        if _is_stale(rep):  # a strict xfail that passed: pytest reports it failed, without wasxfail
-            return "stale"
-        return "failed" if failure is not None else "harness error"
-    if hasattr(rep, "wasxfail"):  # a listed test that failed in a fixture, as listed: never "unsupported"
-        return "expected failure"
-    if rep.failed:  # setup or teardown
-        if failure is not None:
-            return "failed"
-        return "stale" if _is_stale(rep) else "harness error"
-    if rep.skipped and rep.when == "setup":
-        return "unsupported"
-    return None
-
-
-def _is_stale(rep: pytest.TestReport) -> bool:
-    return "[XPASS(strict)]" in str(rep.longrepr)
-
-
-def _longrepr_line(rep: pytest.TestReport) -> str:
-    if hasattr(rep, "wasxfail"):
-        return rep.wasxfail
-    text = str(rep.longrepr or "")
-    if isinstance(rep.longrepr, tuple):
-        text = str(rep.longrepr[2])
-    lines = [line for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("E ")]
-    return (errors[-1] if errors else lines[-1] if lines else "")[:500]
 
 
 # ------------------------------------------------------------------------------------------ versions

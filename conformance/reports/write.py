@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from conformance.reports import html, markdown
-from conformance.reports.results import Results
-
-if TYPE_CHECKING:
-    from conformance.plugin.session import CertificationSession
+from conformance.reports.results import Certified, Results
 
 
-def write_reports(results: Results, cert: CertificationSession) -> list[Path]:
+def write_reports(results: Results, cert: Certified) -> list[Path]:
     """The files written, in the order a reader wants them."""
     assert results.report_dir is not None
     results.report_dir.mkdir(parents=True, exist_ok=True)
