@@ -3,3 +3,11 @@
 ``world`` makes the real resources the generated requests point at; ``layer`` generates, sends and
 judges them. The area module conformance/tests/test_properties.py turns them into pytest tests.
 """
+
+
+class PropertyAdvisory(UserWarning):
+    """A finding the property layer reports without failing the certification (see docs/PROPERTIES.md).
+
+    Defined here, at the package, so the warning filter docs/PROPERTIES.md gives
+    (``-W ignore::conformance.properties.PropertyAdvisory``) names a class that exists.
+    """

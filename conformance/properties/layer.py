@@ -41,7 +41,7 @@ from conformance.contract.failures import ConformanceFailure, message_signature
 from conformance.contract.findings import ConformanceFailures, explained_by
 from conformance.contract.rules import rule_text
 from conformance.plugin.settings import SettingsError
-from conformance.properties import canonical
+from conformance.properties import PropertyAdvisory, canonical
 from conformance.properties.world import READ_ONLY, VICTIM_OPS, World
 
 # requests' defaults and schemathesis' random case id: httpx sends its own defaults, and a random header
@@ -53,10 +53,6 @@ STREAM_MAX_EVENTS = 2_000  # within a window of a second at most: the bytes boun
 WORKERS = 8  # concurrent requests for operations whose cases are independent (see Layer.run)
 # POSTs that only listen: a subscription to a thread's events changes nothing, so its cases may overlap.
 LISTENING = ("POST /threads/{thread_id}/stream/events",)
-
-
-class PropertyAdvisory(UserWarning):
-    """A finding the property layer reports without failing the certification (see docs/PROPERTIES.md)."""
 
 
 @dataclass(frozen=True)
