@@ -13,10 +13,10 @@ import shutil
 
 import pytest
 
+from conformance import HARNESS_EXIT_CODE
 from conformance.cli import main as cli_main
 from conformance.contract.failures import ConformanceFailure
 from conformance.plugin import expected
-from conformance.plugin.hooks import HARNESS_EXIT_CODE
 from conformance.reports import html as html_report
 from conformance.reports import matrix
 from tests.faultproxy import FaultProxy

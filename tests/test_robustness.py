@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.plugin.hooks import HARNESS_EXIT_CODE
+from conformance import HARNESS_EXIT_CODE
 from conformance.targets.preflight import NOT_DEPLOYED
 from conformance.targets.processes import free_port
 from tests.faultproxy import FaultProxy

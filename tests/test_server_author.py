@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance import HARNESS_EXIT_CODE
 from conformance.cli import main as cli_main
 from conformance.graphs import GRAPHS, deploy
 from conformance.paths import BASELINES_DIR, GRAPHS_DIR
 from conformance.plugin.expected import ExpectedFailuresError, known_names, resolve_file
-from conformance.plugin.hooks import HARNESS_EXIT_CODE
 from conformance.targets import reference
 from conformance.targets.preflight import NOT_DEPLOYED
 from conformance.targets.processes import free_port

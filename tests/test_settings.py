@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.paths import REPO_DIR
 from conformance.plugin.settings import OPTIONS, Settings, SettingsError, resolve
 
 
@@ -62,3 +63,54 @@ def test_secrets_are_redacted_in_the_header():
     )
     text = "\n".join(settings.describe())
     assert "SECRET" not in text and "X-Token: <redacted>" in text
+
+
+def _clean(monkeypatch):
+    for option in OPTIONS:
+        monkeypatch.delenv(option.env, raising=False)
+        if option.deprecated_env:
+            monkeypatch.delenv(option.deprecated_env, raising=False)
+
+
+def test_the_environment_says_the_prefix_once(monkeypatch, capsys):
+    _clean(monkeypatch)
+    monkeypatch.setenv("CONFORMANCE_SEED", "7")
+    monkeypatch.setenv("CONFORMANCE_REPORT", "none")
+    settings = resolve(FakeConfig())
+    assert settings.conformance_seed == "7" and settings.sources["conformance_seed"] == "environment CONFORMANCE_SEED"
+    assert (
+        settings.conformance_report == "none"
+        and settings.sources["conformance_report"] == "environment CONFORMANCE_REPORT"
+    )
+    assert "deprecated" not in capsys.readouterr().err
+
+
+def test_the_doubled_names_still_work_with_one_warning_line(monkeypatch, capsys):
+    _clean(monkeypatch)
+    monkeypatch.setenv("CONFORMANCE_CONFORMANCE_SEED", "3")
+    settings = resolve(FakeConfig())
+    assert settings.conformance_seed == "3"
+    assert settings.sources["conformance_seed"] == "environment CONFORMANCE_CONFORMANCE_SEED"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["conformance: warning: CONFORMANCE_CONFORMANCE_SEED is deprecated, use CONFORMANCE_SEED"]
+
+
+def test_the_new_name_wins_over_the_doubled_one_and_the_command_line_over_both(monkeypatch, capsys):
+    _clean(monkeypatch)
+    monkeypatch.setenv("CONFORMANCE_SEED", "7")
+    monkeypatch.setenv("CONFORMANCE_CONFORMANCE_SEED", "3")
+    monkeypatch.setenv("CONFORMANCE_CONFORMANCE_REPORT", "old")
+    settings = resolve(FakeConfig(cli={"conformance_report": "new"}))
+    assert settings.conformance_seed == "7" and settings.conformance_report == "new"
+    assert "deprecated" not in capsys.readouterr().err  # a doubled name that is not used says nothing
+
+
+def test_the_readme_options_table_names_each_flag_with_its_environment_variable():
+    readme = (REPO_DIR / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `--")
+    }
+    wrong = [f"{o.flag}: {rows.get(f'`{o.flag}`')}" for o in OPTIONS if rows.get(f"`{o.flag}`") != f"`{o.env}`"]
+    assert not wrong, "README Options rows whose environment variable is not the option's: " + ", ".join(wrong)

@@ -1,10 +1,11 @@
 """The pytest plugin: options, markers, report header, fixtures, outcomes and reports.
 
 Registered through the ``pytest11`` entry point, so ``pytest --target-url=URL`` certifies a server and a
-plain ``pytest`` certifies the embedded reference. Harness errors (bad settings, target unreachable,
-fixture graphs missing) end the session with one line and exit code 6; they are never counted as the
-target's failures. A suite error inside a test is outcome "harness error" (exit codes: conformance/reports/results.py);
-profiles, unsupported areas and expected failures are decided in conformance/plugin/expected.py.
+plain ``pytest`` certifies the embedded reference. Harness errors (target unreachable, not an Agent Server,
+fixture graphs missing) end the session with one line and exit code 6 (``conformance.HARNESS_EXIT_CODE``);
+they are never counted as the target's failures. A suite error inside a test is outcome "harness error"
+(exit codes: conformance/reports/results.py); profiles, unsupported areas and expected failures are
+decided in conformance/plugin/expected.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conformance import HARNESS_EXIT_CODE
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
 from conformance.contract.findings import Findings, collecting, conclude, each
@@ -31,7 +33,6 @@ from conformance.reports.write import write_reports
 from conformance.targets import reference
 from conformance.targets.preflight import name_from_url
 
-HARNESS_EXIT_CODE = 6
 CONTROLLER = "conformance-xdist-controller"
 SESSION = pytest.StashKey[CertificationSession]()
 RESULTS = pytest.StashKey[Results]()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,15 @@ class Option:
 
     @property
     def env(self) -> str:
-        return "CONFORMANCE_" + self.name.upper()
+        """The environment variable: the prefix said once (``conformance_seed`` -> ``CONFORMANCE_SEED``)."""
+        return "CONFORMANCE_" + self.name.upper().removeprefix("CONFORMANCE_")
+
+    @property
+    def deprecated_env(self) -> str | None:
+        """The earlier name with the prefix doubled (``CONFORMANCE_CONFORMANCE_SEED``): still read, after
+        ``env``, with a warning line; None where the two are the same."""
+        doubled = "CONFORMANCE_" + self.name.upper()
+        return doubled if doubled != self.env else None
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -206,16 +215,29 @@ def _known_file_or_name(value: str, source: str) -> None:
         raise SettingsError(f"expected_failures from {source}: {exc}") from None
 
 
+def _environment(option: Option) -> tuple[str | None, str]:
+    """The option's value from the environment and the variable it came from: ``env`` first, then the
+    deprecated name."""
+    value = os.environ.get(option.env)
+    if value in (None, "") and option.deprecated_env:
+        old = os.environ.get(option.deprecated_env)
+        if old not in (None, ""):
+            return old, option.deprecated_env
+    return value, option.env
+
+
 def resolve(config: pytest.Config) -> Settings:
     settings = Settings()
     for option in OPTIONS:
         cli = config.getoption(option.name, default=None)
-        env = os.environ.get(option.env)
+        env, variable = _environment(option)
         ini = config.getini(option.name)
         if cli not in (None, []):
             raw, source = cli, f"command line {option.flag}"
         elif env not in (None, ""):
-            raw, source = env, f"environment {option.env}"
+            raw, source = env, f"environment {variable}"
+            if variable != option.env and not hasattr(config, "workerinput"):  # once: not again per xdist worker
+                print(f"conformance: warning: {variable} is deprecated, use {option.env}", file=sys.stderr)
         elif ini not in (None, [], ""):
             raw, source = ini, f"ini {option.name}"
         else:

@@ -27,11 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import HARNESS_EXIT_CODE
 from conformance.paths import REPO_DIR
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
-
-BRING_UP_FAILED = 6  # the suite's own exit code for "not certified (harness error)"
 
 
 @dataclass
@@ -196,7 +195,7 @@ def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str
             target = up(root, stack)
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
             log(f"could not bring the target up: {exc}")
-            return BRING_UP_FAILED
+            return HARNESS_EXIT_CODE  # not certified: the target never came up
         log(f"{target.name} answers at {target.url} ({time.monotonic() - began:.1f} s to bring up)")
         report = args.report or str(REPO_DIR / "reports" / target.name)
         command = suite_command(target, report, pytest_args)

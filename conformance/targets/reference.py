@@ -4,6 +4,13 @@ It lives in a virtual environment of its own (langgraph-api pins a jsonschema-rs
 cannot share), installed on first use and reused after. Each start is clean: a fresh temporary folder
 holds the deployment ``conformance graphs`` writes (conformance/graphs/deploy.py: the fixture graphs and the
 webhook policy), so no thread survives from an earlier session.
+
+The server process is started with the pieces every bring-up uses (conformance/targets/processes.py: a
+free loopback port, a process group of its own that dies with the suite, a health poll with a deadline),
+not with ``bringup.Server``: bringup.py imports this module (``cache_root``), so importing it back would
+make an import circle, and Server differs where the reference must not (the graphs folder as working
+directory, a HarnessError rather than a RuntimeError, a port the caller may choose, its folder removed
+on a failed start).
 """
 
 from __future__ import annotations
