@@ -34,6 +34,12 @@ CONSEQUENCES = {
 }
 
 
+def _about_status(failure: ConformanceFailure) -> bool:
+    """A finding that the answer's status was not the one wanted (its expected value is a status)."""
+    wanted = failure.expected if isinstance(failure.expected, list) else [failure.expected]
+    return bool(wanted) and all(isinstance(w, int) and not isinstance(w, bool) for w in wanted)
+
+
 def explained_by(rules: set[str]) -> set[str]:
     """The rules whose findings on one answer the findings of ``rules`` on it already explain."""
     return set().union(*(CONSEQUENCES.get(rule, set()) for rule in rules))
@@ -54,9 +60,11 @@ class Findings:
             message_signature(exchange),
         )
         with _LOCK:
-            same_answer = {f.rule for f in self.items if f.exchange is not None and f.exchange is failure.exchange}
-            if failure.rule in explained_by(same_answer):
+            earlier = [f for f in self.items if f.exchange is not None and f.exchange is failure.exchange]
+            if failure.rule in explained_by({f.rule for f in earlier}):
                 return  # a consequence of a finding already made on this answer
+            if failure.rule == "HTTP-JSON" and any(_about_status(f) for f in earlier):
+                return  # the body of an answer whose status was already found wrong (a 404 page, say)
             if key not in self._seen:
                 self._seen.add(key)
                 self.items.append(failure)

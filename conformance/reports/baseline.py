@@ -50,9 +50,18 @@ def _reason(detail: dict[str, Any]) -> str:
     seen = _plain(detail.get("message")) or "failed"
     if detail.get("actual"):
         seen += f"; got {detail['actual']}"
-    text = f"Breaks {rule}: {known.get('text', '').strip()} (source: {known.get('source', '?')}). Seen: {seen}"
+    cites = "; ".join(list(dict.fromkeys(_cite(c) for c in known.get("cites") or []))[:3]) or known.get("source", "?")
+    text = f"Breaks {rule}: {known.get('text', '').strip()} (cites {cites}). Seen: {seen}"
     text = " ".join(text.split())
     return text if len(text) <= 400 else text[:397] + "..."
+
+
+def _cite(cite: dict[str, Any]) -> str:
+    """One cite of spec/rules.yaml as a reader checks it: ``openapi:<pointer>``, ``erratum:E006``, a guide."""
+    for kind in ("openapi", "erratum", "guide", "suite"):
+        if kind in cite:
+            return f"{kind}:{cite[kind]}" + (f' "{cite["quote"]}"' if kind == "guide" and cite.get("quote") else "")
+    return "?"
 
 
 def _evidence(detail: dict[str, Any]) -> dict[str, Any]:
