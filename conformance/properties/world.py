@@ -63,6 +63,11 @@ VICTIM_OPS = {
     "DELETE /runs/crons/{cron_id}": "cron",
     "DELETE /threads/{thread_id}/runs/{run_id}": "run",
     "POST /threads/{thread_id}/runs/{run_id}/cancel": "run",
+    # These change the shared assistant (its graph, its config, its current version): the operations that
+    # read it (graph, schemas, subgraphs, runs) would see what the last generated PATCH left, which depends
+    # on the order the workers ran them in. Each case changes an assistant of its own.
+    "PATCH /assistants/{assistant_id}": "assistant",
+    "POST /assistants/{assistant_id}/latest": "assistant",
 }
 
 
