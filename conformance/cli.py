@@ -3,7 +3,7 @@
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
 conformance graphs DIR                 write the fixture graphs to DIR for a server to deploy: graphs.py and
                                        langgraph.json (official server), aegra.json (Aegra), js/ (JS server)
-conformance baseline RESULTS.json [--output FILE] [--release langgraph-api==X]
+conformance baseline RESULTS.json [--also RESULTS.json ...] [--output FILE] [--release langgraph-api==X]
                                        an expected-failures file from a certification (a regression gate);
                                        --release: the target's older release, and the operations it lacks
 conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
@@ -133,6 +133,14 @@ def _baseline(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="conformance baseline")
     parser.add_argument("results", type=Path, help="a results.json written by a certification")
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="the results.json of another run of the same target (repeatable): a finding seen in only some of the "
+        "runs is listed as not strict (a known deviation the run meets only sometimes)",
+    )
     parser.add_argument("--output", type=Path, help="default: expected-failures.yaml beside results.json")
     parser.add_argument(
         "--release",
@@ -153,7 +161,7 @@ def _baseline(argv: list[str]) -> int:
             return 2
         name = args.release.replace("==", " ", 1) if args.release.startswith("langgraph-api==") else args.release
         release = baseline.Release(name, added)
-    count = baseline.write(args.results, output, release)
+    count = baseline.write(args.results, output, release, also=args.also)
     print(f"wrote {count} expected failure(s) to {output}")
     if release is not None:
         print(f"{release.name} lacks {len(release.added)} operation(s) of the vendored spec: unsupported_operations")

@@ -219,3 +219,24 @@ def test_baseline_states_the_release_and_keeps_what_was_declared_by_hand(tmp_pat
     written = yaml.safe_load((tmp_path / "expected-failures.yaml").read_text())
     assert written["release"] == str(OLDER_SPEC)
     assert [o["operation"] for o in written["unsupported_operations"]] == [STORAGE]
+
+
+def test_a_finding_only_some_runs_show_is_listed_not_strict():
+    """conformance baseline R1 --also R2: every finding of either run is listed; one that only some runs
+    showed is not strict (its absence is not stale), one every run showed stays strict."""
+    from conformance.reports.baseline import across_runs
+
+    def run(*rules: str) -> dict:
+        findings = [{"rule": r, "status": 200, "message": f"m {r}"} for r in rules]
+        detail = {**findings[0], "findings": findings}
+        return {
+            "target": {"name": "x"},
+            "tests": [{"id": "conformance/tests/test_a.py::t", "outcome": "failed", "detail": detail}],
+        }
+
+    entries = {
+        e["rule"]: e for e in across_runs([run("ALWAYS", "ONCE"), run("ALWAYS")], None, None)["expected_failures"]
+    }
+    assert set(entries) == {"ALWAYS", "ONCE"}
+    assert "strict" not in entries["ALWAYS"]
+    assert entries["ONCE"]["strict"] is False and "(seen in 1 of 2 runs)" in entries["ONCE"]["reason"]
