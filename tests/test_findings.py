@@ -59,6 +59,31 @@ PAIRS: dict[str, tuple[Fault, str]] = {
         Fault("store-misdated", "", (), "CONTRACT-SCHEMA", None, misdated("GET /store/items")),
         "store-first-write-wins",
     ),
+    "threads": (
+        Fault("thread-misdated", "", (), "CONTRACT-SCHEMA", None, misdated("PATCH /threads/*")),
+        "thread-patch-replaces-metadata",
+    ),
+    "thread-history": (
+        Fault(
+            "history-misdated",
+            "",
+            (),
+            "CONTRACT-SCHEMA",
+            None,
+            misdated("GET /threads/*/history", "POST /threads/*/history"),
+        ),
+        "history-before-ignored",
+    ),
+    "assistants": (
+        Fault(
+            "assistants-misdated", "", (), "CONTRACT-SCHEMA", None, misdated("POST /assistants", "PATCH /assistants/*")
+        ),
+        "assistant-patch-same-version",
+    ),
+    "runs-options": (
+        Fault("run-get-misdated", "", (), "CONTRACT-SCHEMA", None, misdated("GET /threads/*/runs/*")),
+        "run-metadata-dropped",
+    ),
     "crons": (
         Fault(
             "crons-misdated",
