@@ -15,7 +15,6 @@ from typing import Any
 
 from conformance.contract.client import Exchange
 from conformance.contract.document import Contract, content_type_message, schema_message, status_message
-from conformance.contract.failures import ConformanceFailure
 from conformance.contract.findings import explained_by
 from conformance.properties.schema import STREAM_MEDIA
 from conformance.properties.send import Sent
@@ -258,7 +257,9 @@ def _selected_fields_only(case: Any, sent: Sent, contract: Contract, label: str)
     if not isinstance(selected, list) or not selected or not all(isinstance(s, str) for s in selected):
         return False
     try:
-        contract.validate(sent.exchange, label, selected=selected)
-    except (ConformanceFailure, KeyError):
+        body = json.loads(sent.exchange.text)
+    except ValueError:
         return False
-    return True
+    # Asked, not validated: a validation would record its findings into the running test.
+    places = contract.response_places(label, sent.exchange.status, sent.exchange.content_type, body, selected)
+    return not places
