@@ -98,37 +98,83 @@ def cached_install(
     return target
 
 
-def python_env(target: Path, requirements: Sequence[str], what: str, log: Callable[[str], None]) -> Path:
-    """A virtual environment at ``target`` holding ``requirements``, installed once."""
+def find_python(versions: Sequence[str], what: str) -> Path:
+    """An interpreter of one of ``versions`` ("3.12", ...), in that order of preference.
+
+    Looked for as ``pythonX.Y`` on PATH and in pyenv's versions folder (``$PYENV_ROOT`` or ~/.pyenv); a
+    pyenv shim is not taken on its word: each candidate must run and report the version asked for.
+    """
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    for version in versions:
+        if version == f"{sys.version_info.major}.{sys.version_info.minor}":
+            return Path(sys.executable)
+        candidates = [shutil.which(f"python{version}")]
+        candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+        for candidate in filter(None, candidates):
+            probe = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=30,
+            )
+            if probe.returncode == 0 and probe.stdout.strip() == version:
+                return Path(candidate)
+    raise RuntimeError(
+        f"{what} needs Python {' or '.join(versions)}, and none was found on PATH or under {pyenv_root} "
+        f"(install one, e.g. `pyenv install {versions[0]}`)"
+    )
+
+
+def python_env(
+    target: Path,
+    requirements: Sequence[str],
+    what: str,
+    log: Callable[[str], None],
+    python: Sequence[str] | None = None,
+) -> Path:
+    """A virtual environment at ``target`` holding ``requirements``, installed once.
+
+    ``python``: the interpreter versions the release supports ("3.12", "3.13"), in order of preference,
+    found by ``find_python``; None: this interpreter. None of them found: RuntimeError saying so, which a
+    bring-up reports in one line (exit 6).
+    """
+    wanted = "\n".join([*requirements, *([f"python {' or '.join(python)}"] if python else [])])
+    if installed(target, wanted):
+        return target
+    interpreter = None if python is None else find_python(python, what)  # before the install says it starts
 
     def fill(folder: Path) -> None:
-        venv.EnvBuilder(with_pip=True).create(folder)
+        if interpreter is None:
+            venv.EnvBuilder(with_pip=True).create(folder)
+        else:
+            run_checked([str(interpreter), "-m", "venv", str(folder)], f"create a Python venv for {what}")
         pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         run_checked([*pip, *requirements], f"install {what}", env=clean_env())
 
-    return cached_install(target, "\n".join(requirements), what, log, fill)
+    return cached_install(target, wanted, what, log, fill)
 
 
-class Server:
-    """One server process in a process group of its own, its output in ``<workdir>/server.log``."""
+class Process:
+    """One process in a process group of its own, its output in ``<workdir>/<log_name>``.
 
-    def __init__(self, label: str, workdir: Path, health_path: str = "/ok", deadline: float = 90.0) -> None:
+    For a process that serves no HTTP (a queue worker): ``start`` returns once it runs, ``check`` says
+    whether it still does; ``stop`` stops its whole group.
+    """
+
+    def __init__(self, label: str, workdir: Path, log_name: str = "server.log") -> None:
         self.label = label
         self.workdir = workdir
-        self.health_path = health_path
-        self.deadline = deadline
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_name = log_name
         self.process: subprocess.Popen | None = None
-        self.started_in: float | None = None
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / "server.log"
+        return self.workdir / self.log_name
 
-    def start(self, command: list[str], env: dict[str, str]) -> str:
-        began = time.monotonic()
-        with open(self.log_path, "wb") as log_file:
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log_file:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 command,
                 cwd=self.workdir,
@@ -139,14 +185,12 @@ class Server:
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
-        wait_until_healthy(
-            self.process,
-            f"{self.url}{self.health_path}",
-            self.deadline,
-            lambda reason: RuntimeError(f"{self.label} on port {self.port} {reason}:\n{self.log_tail()}"),
-        )
-        self.started_in = time.monotonic() - began
-        return self.url
+
+    def check(self) -> None:
+        """RuntimeError, with the end of its log, if the process has exited."""
+        if self.process is None or self.process.poll() is not None:
+            code = None if self.process is None else self.process.returncode
+            raise RuntimeError(f"{self.label} exited with code {code}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 25) -> str:
         path = self.log_path
@@ -155,6 +199,31 @@ class Server:
     def stop(self) -> None:
         if self.process is not None:
             stop_group(self.process, grace=15)
+
+
+class Server(Process):
+    """A ``Process`` that serves HTTP on a free loopback port; ``start`` returns once ``health_path`` answers 200."""
+
+    def __init__(self, label: str, workdir: Path, health_path: str = "/ok", deadline: float = 90.0) -> None:
+        super().__init__(label, workdir)
+        self.health_path = health_path
+        self.deadline = deadline
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.started_in: float | None = None
+
+    def start(self, command: list[str], env: dict[str, str]) -> str:  # type: ignore[override]
+        began = time.monotonic()
+        super().start(command, env)
+        assert self.process is not None
+        wait_until_healthy(
+            self.process,
+            f"{self.url}{self.health_path}",
+            self.deadline,
+            lambda reason: RuntimeError(f"{self.label} on port {self.port} {reason}:\n{self.log_tail()}"),
+        )
+        self.started_in = time.monotonic() - began
+        return self.url
 
 
 def clean_env(**extra: str) -> dict[str, str]:
