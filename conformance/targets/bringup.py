@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,8 @@ import venv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from conformance.paths import REPO_DIR
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
@@ -226,6 +229,34 @@ class Server(Process):
         return self.url
 
 
+def first_run(url: str, label: str, timeout: float = 120.0) -> None:
+    """One background run of the ``agent`` graph on a new thread reaches ``success``: the worker takes runs.
+
+    For servers whose API process runs no graph; without it a dead or unready worker would show as a
+    hundred failed runs. Polls the run (no join, no wait: only the worker is being proven) and deletes the
+    thread afterwards. RuntimeError (a one-line failed start) if the run does not succeed in ``timeout``.
+    """
+    body = {"assistant_id": "agent", "input": {"messages": [{"role": "human", "content": "ready?"}]}}
+    end = time.monotonic() + timeout
+    status = "not created"
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            thread = http.post("/threads", json={}).raise_for_status().json()["thread_id"]
+            try:
+                run = http.post(f"/threads/{thread}/runs", json=body).raise_for_status().json()["run_id"]
+                while time.monotonic() < end:
+                    status = str(http.get(f"/threads/{thread}/runs/{run}").raise_for_status().json().get("status"))
+                    if status not in ("pending", "running"):
+                        break
+                    time.sleep(0.5)  # poll interval, bounded by the deadline
+            finally:
+                http.delete(f"/threads/{thread}")
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        raise RuntimeError(f"{label} could not run a first run: {type(exc).__name__}: {exc}") from exc
+    if status != "success":
+        raise RuntimeError(f"{label}'s first run ended {status!r} after up to {timeout:g} s, not 'success'")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without its virtual environment, plus ``extra``."""
     env = {**os.environ, **extra}
@@ -250,12 +281,19 @@ def suite_command(target: Target, report: str, pytest_args: list[str]) -> list[s
     return command
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str | None = None) -> int:
     """Bring the target up, run the suite against it, bring everything down; the suite's exit code."""
     log = logger(prefix)
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", help="report folder (default: reports/<target name>/)")
     args, pytest_args = parser.parse_known_args(argv)
+    # A SIGTERM (a CI runner's timeout, `kill`) unwinds like Ctrl-C: every server started so far is stopped
+    # (PostgreSQL daemonizes itself, so it does not die with this process on its own).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     root = Path(tempfile.mkdtemp(prefix=f"conformance-{prefix.removeprefix('certify-')}-"))
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, root, ignore_errors=True)
