@@ -1,6 +1,6 @@
 """Install the environments of the bring-ups ahead of time, without starting anything.
 
-    python -m conformance.targets.install [reference] [aegra] [runtime-pg] [langgraphjs] [graphharbor]
+    python -m conformance.targets.install [reference] [aegra] [runtime-pg] [langgraphjs] [graphharbor] [langrove]
 
 Each bring-up installs its server into the cache on first use (once; a lock makes a second session wait
 for the first). CI runs this in the background while the self-tests use the cores, so the installs, which
@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def _installers() -> dict[str, Callable[[], Path]]:
-    from conformance.targets import aegra, graphharbor, langgraphjs, reference, runtime_pg
+    from conformance.targets import aegra, graphharbor, langgraphjs, langrove, reference, runtime_pg
 
     return {
         "reference": reference.ensure_installed,
@@ -23,6 +23,7 @@ def _installers() -> dict[str, Callable[[], Path]]:
         "runtime-pg": runtime_pg.ensure_installed,
         "langgraphjs": langgraphjs.ensure_installed,
         "graphharbor": graphharbor.ensure_installed,
+        "langrove": langrove.ensure_installed,
     }
 
 
