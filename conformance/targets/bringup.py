@@ -39,10 +39,12 @@ BRING_UP_FAILED = 6  # the suite's own exit code for "not certified (harness err
 
 @dataclass
 class Target:
-    """A started target: where it answers and the name its report folder takes."""
+    """A started target: where it answers, the name its report folder takes, and what else the suite needs
+    to reach it (``--target-header=...`` with a credential the bring-up made, say)."""
 
     url: str
     name: str
+    suite_args: tuple[str, ...] = ()
 
 
 Up = Callable[[Path, contextlib.ExitStack], Target]
@@ -273,6 +275,7 @@ def suite_command(target: Target, report: str, pytest_args: list[str]) -> list[s
         f"--target-url={target.url}",
         f"--target-name={target.name}",
         f"--conformance-report={report}",
+        *target.suite_args,
         *pytest_args,
     ]
     expected = REPO_DIR / "reports" / target.name / "expected-failures.yaml"
@@ -307,6 +310,7 @@ def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str
         log(f"{target.name} answers at {target.url} ({time.monotonic() - began:.1f} s to bring up)")
         report = args.report or str(REPO_DIR / "reports" / target.name)
         command = suite_command(target, report, pytest_args)
-        log("running the suite: " + " ".join(command[3:]))
+        shown = [arg.split("=", 1)[0] + "=<redacted>" if arg in target.suite_args else arg for arg in command[3:]]
+        log("running the suite: " + " ".join(shown))
         return subprocess.run(command, cwd=REPO_DIR, check=False).returncode
     return 1  # unreachable: the with-block returns or raises
