@@ -9,6 +9,8 @@
 #   ./run.sh runtime-pg [args]       certify langgraph-runtime-pg 0.11.1.post1 on PostgreSQL + Redis
 #   ./run.sh graphharbor [args]      certify GraphHarbor 0.13.0.post45 on PostgreSQL + Redis
 #   ./run.sh langrove [args]         certify Langrove 0.3.0 on PostgreSQL + Redis (Python 3.12)
+#   ./run.sh fractal [args]          certify fractal-agents-runtime 0.1.1 on PostgreSQL (Python 3.12)
+#   ./run.sh open-langgraph-server   certify open-langgraph-server 3.3.3 in a Hono host (node and npm)
 # Both create .venv on first use (the reference server gets its own environment, see README).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,6 +33,8 @@ case "$command" in
   runtime-pg) exec .venv/bin/python -m conformance.targets.runtime_pg "$@" ;;
   graphharbor) exec .venv/bin/python -m conformance.targets.graphharbor "$@" ;;
   langrove) exec .venv/bin/python -m conformance.targets.langrove "$@" ;;
+  fractal)  exec .venv/bin/python -m conformance.targets.fractal "$@" ;;
+  open-langgraph-server) exec .venv/bin/python -m conformance.targets.open_langgraph_server "$@" ;;
   lint)     exec .venv/bin/ruff check . ;;
-  *) echo "usage: ./run.sh certify|selftest|aegra|langgraphjs|runtime-pg|graphharbor|langrove|lint [pytest args]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh certify|selftest|aegra|langgraphjs|runtime-pg|graphharbor|langrove|fractal|open-langgraph-server|lint [pytest args]" >&2; exit 2 ;;
 esac
