@@ -1,108 +1,81 @@
 """Certify Aegra (a self-hosted Agent Server) on a real PostgreSQL 15, then tear everything down.
 
-    python -m conformance.targets.aegra [--profile core|full] [extra pytest args]
+    python -m conformance.targets.aegra [--report DIR] [extra pytest args]
 
-Brings up a private PostgreSQL cluster (Debian's postgresql 15: initdb + pg_ctl as the postgres user,
-in a temporary folder, loopback only), installs Aegra 0.6.0 into an environment of its own, deploys the
-suite's fixture graphs as aegra.json, runs the conformance suite against it, writes reports/aegra-0.6.0/,
-and stops both servers, leaving no process behind. Exit code: the suite's; 6 when Aegra cannot be brought up.
+Installs Aegra 0.11.0 (aegra-api; Apache-2.0; it needs Python >= 3.12, found on PATH or under pyenv) into
+an environment of its own (~/.cache/langgraph-conformance/aegra-0.11.0/, first use only), starts a private
+PostgreSQL cluster (Debian's postgresql 15: initdb + pg_ctl as the postgres user, in a temporary folder,
+loopback only), deploys the suite's fixture graphs as aegra.json, starts ``uvicorn aegra_api.main:app`` in
+production mode (the default local mode formats a traceback for every 500, ~1.5 s each) with its
+Prometheus /metrics switched on, runs the suite, writes reports/aegra-0.11.0/ and stops both servers,
+leaving no process behind. Exit code: the suite's; 6, in one line, when Aegra cannot be brought up (no
+Python 3.12, no PostgreSQL, a failed install or start).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import httpx
+
 from conformance.paths import GRAPHS_DIR
-from conformance.targets.bringup import Target, certify, python_env
+from conformance.targets.bringup import Server, Target, cached_env, certify, clean_env, logger, python_env
 from conformance.targets.postgres import Postgres
-from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
-from conformance.targets.reference import cache_root
 
-AEGRA_VERSION = "0.6.0"
+AEGRA_VERSION = "0.11.0"
 NAME = f"aegra-{AEGRA_VERSION}"
-REQUIREMENTS = (f"aegra-api=={AEGRA_VERSION}", "greenlet")  # SQLAlchemy 2.1 no longer pulls greenlet in
-DEADLINE = 90.0
+PYTHON = ("3.12", "3.13")  # aegra-api 0.11.0 requires Python >= 3.12
+REQUIREMENTS = (f"aegra-api=={AEGRA_VERSION}",)  # greenlet is a declared dependency since 0.11
+START_DEADLINE = 90.0  # 17 migrations at start: /health after 4-8 s on an idle machine
 
-
-def log(message: str) -> None:
-    print(f"certify-aegra: {message}", file=sys.stderr, flush=True)
+log = logger("certify-aegra")
 
 
 def ensure_aegra() -> Path:
-    return python_env(cache_root() / f"aegra-{AEGRA_VERSION}", REQUIREMENTS, f"Aegra {AEGRA_VERSION}", log)
+    return python_env(cached_env(NAME), REQUIREMENTS, f"Aegra {AEGRA_VERSION}", log, python=PYTHON)
 
 
-class Aegra:
-    def __init__(self, env_dir: Path, root: Path, database_url: str) -> None:
-        self.env_dir = env_dir
-        self.workdir = root / "aegra"
+class Aegra(Server):
+    """``uvicorn aegra_api.main:app`` serving the fixture graphs (aegra.json) from a copy under ``root``."""
+
+    def __init__(self, root: Path, database_url: str) -> None:
+        super().__init__(f"Aegra {AEGRA_VERSION}", root / "aegra", health_path="/health", deadline=START_DEADLINE)
         self.database_url = database_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
 
-    def start(self) -> str:
-        shutil.copytree(GRAPHS_DIR, self.workdir, ignore=shutil.ignore_patterns("__pycache__"))
+    def start(self) -> str:  # type: ignore[override]
+        env_path = ensure_aegra()
+        shutil.copytree(GRAPHS_DIR, self.workdir, ignore=shutil.ignore_patterns("__pycache__", "js"))
         shutil.copy(self.workdir / "langgraph.json", self.workdir / "aegra.json")
-        env = {
-            **os.environ,
-            "AEGRA_CONFIG": str(self.workdir / "aegra.json"),
-            "DATABASE_URL": self.database_url,
-            "LANGSMITH_TRACING": "false",
-            "PYTHONUNBUFFERED": "1",
-        }
-        log_file = open(self.workdir / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
-            [
-                str(self.env_dir / "bin" / "python"),
-                "-m",
-                "uvicorn",
-                "aegra_api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=self.workdir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
+        env = clean_env(
+            AEGRA_CONFIG=str(self.workdir / "aegra.json"),
+            DATABASE_URL=self.database_url,
+            ENV_MODE="PRODUCTION",
+            ENABLE_PROMETHEUS_METRICS="true",  # /metrics, which the reference serves by default, is a switch here
+            LANGSMITH_TRACING="false",
+            LANGCHAIN_TRACING_V2="false",
+            PYTHONUNBUFFERED="1",
         )
-        wait_until_healthy(
-            self.process,
-            f"{self.url}/health",
-            DEADLINE,
-            lambda reason: RuntimeError(f"Aegra {reason}:\n{self.log_tail()}"),
-        )
-        return self.url
+        command = [str(env_path / "bin" / "python"), "-m", "uvicorn", "aegra_api.main:app"]
+        return super().start([*command, "--host", "127.0.0.1", "--port", str(self.port)], env)
 
-    def log_tail(self) -> str:
-        path = self.workdir / "server.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-20:]) if path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_group(self.process, grace=15)
+    def version(self) -> str:
+        return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or AEGRA_VERSION)
 
 
 def up(root: Path, stack: contextlib.ExitStack) -> Target:
-    env_dir = ensure_aegra()
+    ensure_aegra()
     postgres = Postgres(root, database="aegra")
     stack.callback(postgres.stop)
     log("starting PostgreSQL")
     database_url = postgres.start()
-    aegra = Aegra(env_dir, root, database_url)
+    aegra = Aegra(root, database_url)
     stack.callback(aegra.stop)
-    log("starting Aegra")
-    return Target(url=aegra.start(), name=NAME)
+    log(f"starting Aegra {AEGRA_VERSION}")
+    aegra.start()
+    log(f"Aegra answered /health after {aegra.started_in:.1f} s; /info version {aegra.version()}")
+    return Target(url=aegra.url, name=NAME)
 
 
 def main(argv: list[str] | None = None) -> int:

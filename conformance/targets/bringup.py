@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from conformance import HARNESS_EXIT_CODE
 from conformance.paths import REPO_DIR
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
@@ -35,10 +38,12 @@ from conformance.targets.reference import cache_root
 
 @dataclass
 class Target:
-    """A started target: where it answers and the name its report folder takes."""
+    """A started target: where it answers, the name its report folder takes, and what else the suite needs
+    to reach it (``--target-header=...`` with a credential the bring-up made, say)."""
 
     url: str
     name: str
+    suite_args: tuple[str, ...] = ()
 
 
 Up = Callable[[Path, contextlib.ExitStack], Target]
@@ -97,37 +102,83 @@ def cached_install(
     return target
 
 
-def python_env(target: Path, requirements: Sequence[str], what: str, log: Callable[[str], None]) -> Path:
-    """A virtual environment at ``target`` holding ``requirements``, installed once."""
+def find_python(versions: Sequence[str], what: str) -> Path:
+    """An interpreter of one of ``versions`` ("3.12", ...), in that order of preference.
+
+    Looked for as ``pythonX.Y`` on PATH and in pyenv's versions folder (``$PYENV_ROOT`` or ~/.pyenv); a
+    pyenv shim is not taken on its word: each candidate must run and report the version asked for.
+    """
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    for version in versions:
+        if version == f"{sys.version_info.major}.{sys.version_info.minor}":
+            return Path(sys.executable)
+        candidates = [shutil.which(f"python{version}")]
+        candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+        for candidate in filter(None, candidates):
+            probe = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=30,
+            )
+            if probe.returncode == 0 and probe.stdout.strip() == version:
+                return Path(candidate)
+    raise RuntimeError(
+        f"{what} needs Python {' or '.join(versions)}, and none was found on PATH or under {pyenv_root} "
+        f"(install one, e.g. `pyenv install {versions[0]}`)"
+    )
+
+
+def python_env(
+    target: Path,
+    requirements: Sequence[str],
+    what: str,
+    log: Callable[[str], None],
+    python: Sequence[str] | None = None,
+) -> Path:
+    """A virtual environment at ``target`` holding ``requirements``, installed once.
+
+    ``python``: the interpreter versions the release supports ("3.12", "3.13"), in order of preference,
+    found by ``find_python``; None: this interpreter. None of them found: RuntimeError saying so, which a
+    bring-up reports in one line (exit 6).
+    """
+    wanted = "\n".join([*requirements, *([f"python {' or '.join(python)}"] if python else [])])
+    if installed(target, wanted):
+        return target
+    interpreter = None if python is None else find_python(python, what)  # before the install says it starts
 
     def fill(folder: Path) -> None:
-        venv.EnvBuilder(with_pip=True).create(folder)
+        if interpreter is None:
+            venv.EnvBuilder(with_pip=True).create(folder)
+        else:
+            run_checked([str(interpreter), "-m", "venv", str(folder)], f"create a Python venv for {what}")
         pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         run_checked([*pip, *requirements], f"install {what}", env=clean_env())
 
-    return cached_install(target, "\n".join(requirements), what, log, fill)
+    return cached_install(target, wanted, what, log, fill)
 
 
-class Server:
-    """One server process in a process group of its own, its output in ``<workdir>/server.log``."""
+class Process:
+    """One process in a process group of its own, its output in ``<workdir>/<log_name>``.
 
-    def __init__(self, label: str, workdir: Path, health_path: str = "/ok", deadline: float = 90.0) -> None:
+    For a process that serves no HTTP (a queue worker): ``start`` returns once it runs, ``check`` says
+    whether it still does; ``stop`` stops its whole group.
+    """
+
+    def __init__(self, label: str, workdir: Path, log_name: str = "server.log") -> None:
         self.label = label
         self.workdir = workdir
-        self.health_path = health_path
-        self.deadline = deadline
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_name = log_name
         self.process: subprocess.Popen | None = None
-        self.started_in: float | None = None
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / "server.log"
+        return self.workdir / self.log_name
 
-    def start(self, command: list[str], env: dict[str, str]) -> str:
-        began = time.monotonic()
-        with open(self.log_path, "wb") as log_file:
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log_file:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 command,
                 cwd=self.workdir,
@@ -138,6 +189,37 @@ class Server:
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
+
+    def check(self) -> None:
+        """RuntimeError, with the end of its log, if the process has exited."""
+        if self.process is None or self.process.poll() is not None:
+            code = None if self.process is None else self.process.returncode
+            raise RuntimeError(f"{self.label} exited with code {code}:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 25) -> str:
+        path = self.log_path
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process, grace=15)
+
+
+class Server(Process):
+    """A ``Process`` that serves HTTP on a free loopback port; ``start`` returns once ``health_path`` answers 200."""
+
+    def __init__(self, label: str, workdir: Path, health_path: str = "/ok", deadline: float = 90.0) -> None:
+        super().__init__(label, workdir)
+        self.health_path = health_path
+        self.deadline = deadline
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.started_in: float | None = None
+
+    def start(self, command: list[str], env: dict[str, str]) -> str:  # type: ignore[override]
+        began = time.monotonic()
+        super().start(command, env)
+        assert self.process is not None
         wait_until_healthy(
             self.process,
             f"{self.url}{self.health_path}",
@@ -147,13 +229,33 @@ class Server:
         self.started_in = time.monotonic() - began
         return self.url
 
-    def log_tail(self, lines: int = 25) -> str:
-        path = self.log_path
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
 
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_group(self.process, grace=15)
+def first_run(url: str, label: str, timeout: float = 120.0) -> None:
+    """One background run of the ``agent`` graph on a new thread reaches ``success``: the worker takes runs.
+
+    For servers whose API process runs no graph; without it a dead or unready worker would show as a
+    hundred failed runs. Polls the run (no join, no wait: only the worker is being proven) and deletes the
+    thread afterwards. RuntimeError (a one-line failed start) if the run does not succeed in ``timeout``.
+    """
+    body = {"assistant_id": "agent", "input": {"messages": [{"role": "human", "content": "ready?"}]}}
+    end = time.monotonic() + timeout
+    status = "not created"
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            thread = http.post("/threads", json={}).raise_for_status().json()["thread_id"]
+            try:
+                run = http.post(f"/threads/{thread}/runs", json=body).raise_for_status().json()["run_id"]
+                while time.monotonic() < end:
+                    status = str(http.get(f"/threads/{thread}/runs/{run}").raise_for_status().json().get("status"))
+                    if status not in ("pending", "running"):
+                        break
+                    time.sleep(0.5)  # poll interval, bounded by the deadline
+            finally:
+                http.delete(f"/threads/{thread}")
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        raise RuntimeError(f"{label} could not run a first run: {type(exc).__name__}: {exc}") from exc
+    if status != "success":
+        raise RuntimeError(f"{label}'s first run ended {status!r} after up to {timeout:g} s, not 'success'")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -172,6 +274,7 @@ def suite_command(target: Target, report: str, pytest_args: list[str]) -> list[s
         f"--target-url={target.url}",
         f"--target-name={target.name}",
         f"--conformance-report={report}",
+        *target.suite_args,
         *pytest_args,
     ]
     expected = REPO_DIR / "reports" / target.name / "expected-failures.yaml"
@@ -180,12 +283,19 @@ def suite_command(target: Target, report: str, pytest_args: list[str]) -> list[s
     return command
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str | None = None) -> int:
     """Bring the target up, run the suite against it, bring everything down; the suite's exit code."""
     log = logger(prefix)
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", help="report folder (default: reports/<target name>/)")
     args, pytest_args = parser.parse_known_args(argv)
+    # A SIGTERM (a CI runner's timeout, `kill`) unwinds like Ctrl-C: every server started so far is stopped
+    # (PostgreSQL daemonizes itself, so it does not die with this process on its own).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     root = Path(tempfile.mkdtemp(prefix=f"conformance-{prefix.removeprefix('certify-')}-"))
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, root, ignore_errors=True)
@@ -199,6 +309,7 @@ def certify(prefix: str, up: Up, argv: list[str] | None = None, description: str
         log(f"{target.name} answers at {target.url} ({time.monotonic() - began:.1f} s to bring up)")
         report = args.report or str(REPO_DIR / "reports" / target.name)
         command = suite_command(target, report, pytest_args)
-        log("running the suite: " + " ".join(command[3:]))
+        shown = [arg.split("=", 1)[0] + "=<redacted>" if arg in target.suite_args else arg for arg in command[3:]]
+        log("running the suite: " + " ".join(shown))
         return subprocess.run(command, cwd=REPO_DIR, check=False).returncode
     return 1  # unreachable: the with-block returns or raises

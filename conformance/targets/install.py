@@ -1,6 +1,7 @@
 """Install the environments of the bring-ups ahead of time, without starting anything.
 
-    python -m conformance.targets.install [reference] [aegra] [runtime-pg] [langgraphjs]
+    python -m conformance.targets.install [reference] [aegra] [runtime-pg] [langgraphjs] [graphharbor] [langrove]
+                                            [fractal] [open-langgraph-server]
 
 Each bring-up installs its server into the cache on first use (once; a lock makes a second session wait
 for the first). CI runs this in the background while the self-tests use the cores, so the installs, which
@@ -15,13 +16,26 @@ from pathlib import Path
 
 
 def _installers() -> dict[str, Callable[[], Path]]:
-    from conformance.targets import aegra, langgraphjs, reference, runtime_pg
+    from conformance.targets import (
+        aegra,
+        fractal,
+        graphharbor,
+        langgraphjs,
+        langrove,
+        open_langgraph_server,
+        reference,
+        runtime_pg,
+    )
 
     return {
         "reference": reference.ensure_installed,
         "aegra": aegra.ensure_aegra,
         "runtime-pg": runtime_pg.ensure_installed,
         "langgraphjs": langgraphjs.ensure_installed,
+        "graphharbor": graphharbor.ensure_installed,
+        "langrove": langrove.ensure_installed,
+        "fractal": fractal.ensure_installed,
+        "open-langgraph-server": open_langgraph_server.ensure_installed,
     }
 
 

@@ -38,27 +38,27 @@ class Redis:
 
     def start(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
-        log = open(self.root / "redis.log", "wb")  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
-            [
-                redis_server(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.root),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        with open(self.root / "redis.log", "wb") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [
+                    redis_server(),
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.root),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
         end = time.monotonic() + START_DEADLINE
         while time.monotonic() < end:
             if self.process.poll() is not None:
