@@ -151,17 +151,17 @@ def test_post_without_limit_returns_1(api, histories):
 # ------------------------------------------------------------------------------------------- before
 def test_get_before_returns_the_older_checkpoints(api, histories):
     """GET ?before=<checkpoint_id> returns only the checkpoints older than it, newest first."""
-    full = _ids(_full(api, histories.two_runs))
+    full = _longer_than(api, histories.two_runs, 2, "HISTORY-GROWS", "the thread after two runs")
     history, exchange = _history_get(api, histories.two_runs, rule="HISTORY-BEFORE", limit=100, before=full[1])
     expect_equal(_ids(history), full[2:], rule="HISTORY-BEFORE", exchange=exchange)
 
 
 def test_post_before_returns_the_older_checkpoints(api, histories):
     """POST {before: <checkpoint>} returns only the checkpoints older than it, newest first."""
-    full = _full(api, histories.two_runs)
-    body = {"limit": 100, "before": {"checkpoint_id": _ids(full)[1]}}
+    full = _longer_than(api, histories.two_runs, 2, "HISTORY-GROWS", "the thread after two runs")
+    body = {"limit": 100, "before": {"checkpoint_id": full[1]}}
     history, exchange = _history_post(api, histories.two_runs, body, rule="HISTORY-BEFORE")
-    expect_equal(_ids(history), _ids(full)[2:], rule="HISTORY-BEFORE", exchange=exchange)
+    expect_equal(_ids(history), full[2:], rule="HISTORY-BEFORE", exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------------ filters

@@ -128,7 +128,7 @@ def test_update_as_an_unknown_node_is_refused(api, threads):
 def test_update_at_a_checkpoint_forks_from_it(api, threads):
     """checkpoint: the update applies to that checkpoint's state; the new checkpoint's parent is it."""
     thread_id = threads.ids["fork"]
-    first = threads.first_run_checkpoints["fork"]
+    first = _first_checkpoint(threads, "fork")
     made, _ = _update(api, thread_id, {"values": {"answer": "forked"}, "checkpoint": first})
     after, got = _state(api, thread_id)
     expect_equal(_checkpoint_id(after), made["checkpoint_id"], rule="STATE-UPDATE-CHECKPOINT", exchange=got)
@@ -138,10 +138,19 @@ def test_update_at_a_checkpoint_forks_from_it(api, threads):
 
 
 # ------------------------------------------------------------------------------------ at a checkpoint
+def _first_checkpoint(threads, role: str) -> dict:
+    """The checkpoint the thread's state named after its first run, which the test reads at; a state that
+    named none (no checkpoint_id) leaves nothing to read at: the test stops there, blocked by it."""
+    first = threads.first_run_checkpoints[role]
+    named, missing = isinstance(first.get("checkpoint_id"), str), "the state after the first run named no checkpoint_id"
+    expect_true(named, rule="STATE-AFTER-RUN", message=missing, expected="a checkpoint_id", actual=first, stop=True)
+    return first
+
+
 def test_state_at_a_checkpoint_by_id(api, threads):
     """GET .../state/{checkpoint_id} gives that checkpoint's state (after two runs: the first run's), not the latest."""
     thread_id = threads.ids["two-runs"]
-    first = threads.first_run_checkpoints["two-runs"]
+    first = _first_checkpoint(threads, "two-runs")
     latest, read = _state(api, thread_id)
     expect_equal(conversation(latest["values"]), TWO_RUNS, rule="STATE-AT-CHECKPOINT", exchange=read)
     exchange = api.client.get(f"/threads/{thread_id}/state/{first['checkpoint_id']}")
@@ -154,7 +163,7 @@ def test_state_at_a_checkpoint_by_id(api, threads):
 def test_state_at_a_checkpoint_by_post(api, threads, shape):
     """POST .../state/checkpoint gives that checkpoint's state, not the latest."""
     thread_id = threads.ids["two-runs"]
-    first = threads.first_run_checkpoints["two-runs"]
+    first = _first_checkpoint(threads, "two-runs")
     checkpoint = first if shape == "full" else {"checkpoint_id": first["checkpoint_id"]}
     exchange = api.client.post(f"/threads/{thread_id}/state/checkpoint", json={"checkpoint": checkpoint})
     state = api.contract.validate(exchange, CHECKPOINT_POST, status=200, rule="STATE-AT-CHECKPOINT")
