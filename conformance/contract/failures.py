@@ -15,6 +15,7 @@ from typing import Any, Protocol
 _VOLATILE = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"  # uuids
     r"|\b[0-9a-f]{16,}\b"  # hex ids (session tags)
+    r"|\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,15}\b"  # shorter hex ids (a namespace, a webhook path)
     r"|\d{4}-\d\d-\d\dT[0-9:.+Z-]+"  # timestamps
     r"|\d+(?:\.\d+)?"  # numbers
 )

@@ -60,8 +60,11 @@ class Crons:
         )
         exchange = self.api.client.post(path, json=body)
         cron = self.api.contract.validate(exchange, operation, status=200, rule="CRONS-CREATE")
-        if isinstance(cron, dict) and cron.get("cron_id"):
-            self.made.append(cron["cron_id"])
+        # Every later step names the cron by its id: without one the scenario stops here, blocked by it.
+        unnamed = f"{operation}: the answer names no cron_id"
+        has_id = isinstance(cron, dict) and isinstance(cron.get("cron_id"), str)
+        expect_true(has_id, rule="CRONS-CREATE", message=unnamed, actual=cron, exchange=exchange, stop=True)
+        self.made.append(cron["cron_id"])
         return cron, exchange
 
     def get(self, cron_id: str, rule: str = "CRONS-GET") -> tuple[dict, Exchange]:
