@@ -37,7 +37,9 @@ CONSEQUENCES = {
 def _about_status(failure: ConformanceFailure) -> bool:
     """A finding that the answer's status was not the one wanted (its expected value is a status)."""
     wanted = failure.expected if isinstance(failure.expected, list) else [failure.expected]
-    return bool(wanted) and all(isinstance(w, int) and not isinstance(w, bool) for w in wanted)
+    status = getattr(failure.exchange, "status", None)
+    numbers = bool(wanted) and all(isinstance(w, int) and not isinstance(w, bool) for w in wanted)
+    return numbers and failure.actual == status and status not in wanted
 
 
 def explained_by(rules: set[str]) -> set[str]:
@@ -151,6 +153,12 @@ def each(failure: ConformanceFailure) -> list[ConformanceFailure]:
     return list(getattr(failure, "findings", None) or [failure])
 
 
+def _is_skip(error: BaseException | None) -> bool:
+    import pytest
+
+    return isinstance(error, pytest.skip.Exception)
+
+
 def conclude(findings: Findings, error: BaseException | None) -> BaseException | None:
     """What the test raises at its end: its findings together (with where it stopped), or ``error`` as it
     was when nothing was found before it.
@@ -171,7 +179,10 @@ def conclude(findings: Findings, error: BaseException | None) -> BaseException |
         return error
     if error is None:
         return ConformanceFailures(findings.items)
+    if _is_skip(error):
+        # A skip after a finding (an area found unsupported half way) never hides what was found.
+        return ConformanceFailures(findings.items, stopped=f"then skipped, the rest not reached: {error}"[:400])
     if not isinstance(error, Exception):
-        return error  # KeyboardInterrupt, pytest's own exits and skips: never swallowed
+        return error  # KeyboardInterrupt and pytest's own exits: never swallowed
     stopped = f"blocked by finding {len(findings)}: the test could not go on ({type(error).__name__}: {error})"
     return ConformanceFailures(findings.items, stopped=stopped[:400])
