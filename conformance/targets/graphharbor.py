@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from conformance.graphs.deploy import WEBHOOKS_POLICY
 from conformance.paths import GRAPHS_DIR
 from conformance.targets.bringup import (
     Process,
@@ -40,7 +41,6 @@ from conformance.targets.bringup import (
 )
 from conformance.targets.postgres import Postgres
 from conformance.targets.redis import Redis
-from conformance.targets.reference import WEBHOOKS_POLICY
 
 GRAPHHARBOR_VERSION = "0.13.0.post45"
 NAME = f"graphharbor-{GRAPHHARBOR_VERSION}"
