@@ -152,3 +152,28 @@ def test_the_property_layer_names_every_rule_it_finds(reference_url, tmp_path):
     test = run.find(operation)
     assert test is not None and test["outcome"] == "failed", run.output[-3000:]
     assert {"PROPERTY-SERVER-ERROR", "CONTRACT-SCHEMA"} <= {f["rule"] for f in _findings(test)}, _findings(test)
+
+
+def test_a_shared_fixtures_finding_is_named_by_every_test_that_uses_it(reference_url, tmp_path):
+    """The thread-search corpus is a module fixture, set up inside whichever test needs it first (under
+    -n 2 that test changes from run to run). Its creates answer a misdated Thread: every test that searches
+    the corpus names that finding, on both workers, so a baseline lists the same tests in every run."""
+    fault = Fault("threads-created-misdated", "", (), "CONTRACT-SCHEMA", None, misdated("POST /threads"))
+    with FaultProxy(reference_url, fault.on_request, fault.on_response) as proxy:
+        run = run_suite(tmp_path, f"--target-url={proxy.url}", "-n", "2", modules=["test_thread_search.py"])
+    users = [t for t in run.results["tests"] if _uses_corpus(t["id"])]
+    assert len(users) >= 8, run.output[-3000:]
+    for test in users:
+        found = [f for f in _findings(test) if f.get("rule") == "CONTRACT-SCHEMA" and "POST /threads" in str(f)]
+        assert test["outcome"] == "failed" and found, (test["id"], test.get("detail"))
+
+
+def _uses_corpus(nodeid: str) -> bool:
+    """The tests of test_thread_search.py whose signature takes the module's ``corpus`` fixture."""
+    import inspect
+
+    from conformance.tests import test_thread_search
+
+    name = nodeid.split("::")[-1].split("[")[0]
+    function = getattr(test_thread_search, name, None)
+    return function is not None and "corpus" in inspect.signature(function).parameters

@@ -20,7 +20,7 @@ import pytest
 from conformance import HARNESS_EXIT_CODE
 from conformance.contract.client import ApiClient
 from conformance.contract.failures import ConformanceFailure, HarnessError
-from conformance.contract.findings import Findings, collecting, conclude, each
+from conformance.contract.findings import Findings, collecting, conclude, current, each
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected, parallel, throttle
 from conformance.plugin import release as releases
@@ -37,6 +37,7 @@ CONTROLLER = "conformance-xdist-controller"
 SESSION = pytest.StashKey[CertificationSession]()
 RESULTS = pytest.StashKey[Results]()
 FINDINGS = pytest.StashKey[Findings]()
+FIXTURE_FINDINGS = pytest.StashKey[dict[int, Findings]]()  # id(FixtureDef) -> its findings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -209,6 +210,46 @@ def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+    """A shared fixture's findings belong to the fixture, and so to every test that uses it.
+
+    A module or session fixture is set up once, inside the set-up of whichever test needs it first (under
+    xdist that test changes from run to run). Its failed checks are kept on the fixture and added to each
+    test whose fixtures include it (:func:`pytest_runtest_setup`), so the same tests carry the same findings
+    in every run, in any order, on any worker.
+    """
+    if fixturedef.scope == "function" or current() is None:
+        return (yield)
+    kept = Findings()
+    fixturedef_findings = request.config.stash.setdefault(FIXTURE_FINDINGS, {})
+    fixturedef_findings[id(fixturedef)] = kept
+    with collecting(kept):
+        return (yield)
+
+
+def _copy(finding: ConformanceFailure) -> ConformanceFailure:
+    """A shallow copy of a finding (an exception: ``copy.copy`` would call its constructor again)."""
+    twin = type(finding).__new__(type(finding))
+    twin.__dict__.update(finding.__dict__)
+    twin.args = finding.args
+    return twin
+
+
+def _shared_fixture_findings(item: pytest.Item) -> list:
+    """The findings of the shared fixtures ``item`` uses, in the order of its fixtures."""
+    kept = item.config.stash.get(FIXTURE_FINDINGS, {})
+    info = getattr(item, "_fixtureinfo", None)
+    if not kept or info is None:
+        return []
+    found = []
+    for name in info.names_closure:
+        for fixturedef in info.name2fixturedefs.get(name, ()):
+            # A copy per test: judging a test marks its findings (new, listed), never another test's.
+            found += [_copy(finding) for finding in kept.get(id(fixturedef), Findings()).items]
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
     """Failed checks in the test's fixtures are findings of the test (conformance/contract/findings.py)."""
     if not _is_conformance(item):
@@ -216,9 +257,14 @@ def pytest_runtest_setup(item: pytest.Item):
     found = item.stash.setdefault(FINDINGS, Findings())
     with collecting(found):
         try:
-            return (yield)
+            result = yield
         except BaseException as error:
+            for finding in _shared_fixture_findings(item):
+                found.add(finding)
             raise conclude(found, error) from None
+    for finding in _shared_fixture_findings(item):
+        found.add(finding)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
