@@ -248,7 +248,8 @@ def test_cancel_rollback_deletes_the_run(control, contract, wait):
     expect_equal(b.status_of(b.first), GONE, rule="RUNS-CANCEL-ROLLBACK", exchange=finished)
     expect_equal(_thread_status(b, contract), "idle", rule="RUNS-CANCEL-ROLLBACK", exchange=b.thread)
     runs = contract.validate(b.runs, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
-    expect_equal(runs, [], rule="RUNS-CANCEL-ROLLBACK", exchange=b.runs)
+    still = "GET /threads/{thread_id}/runs: the thread still lists runs after its only run was rolled back"
+    expect_equal(runs, [], rule="RUNS-CANCEL-ROLLBACK", message=still, exchange=b.runs)
 
 
 def test_cancel_of_a_finished_run_changes_nothing(control, contract):
@@ -276,7 +277,8 @@ def test_delete_run_then_404_and_unlisted(control, contract):
     expect_status(deleted["delete"], (200, 202, 204), rule="RUNS-DELETE")
     contract.validate(deleted["get"], RUN, status=404, rule="RUNS-DELETE")
     runs = contract.validate(deleted["list"], "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
-    expect_equal(runs, [], rule="RUNS-DELETE", exchange=deleted["list"])
+    still = "GET /threads/{thread_id}/runs: the thread still lists runs after its only run was deleted"
+    expect_equal(runs, [], rule="RUNS-DELETE", message=still, exchange=deleted["list"])
 
 
 @pytest.mark.parametrize("how", ["absent", "reject", "wait"])
@@ -338,4 +340,6 @@ def test_bad_run_body_is_422(api, name):
     exchange = api.client.post(f"/threads/{thread_id}/runs", json=BAD_BODIES[name])
     api.contract.validate(exchange, "POST /threads/{thread_id}/runs", status=422, rule="RUNS-BAD-BODY")
     runs = api.client.get(f"/threads/{thread_id}/runs")
-    expect_equal(runs.json() if runs.status == 200 else runs.status, [], rule="RUNS-BAD-BODY", exchange=runs)
+    created = "GET /threads/{thread_id}/runs: the refused run body created a run anyway"
+    listed = runs.json() if runs.status == 200 else runs.status
+    expect_equal(listed, [], rule="RUNS-BAD-BODY", message=created, exchange=runs)

@@ -100,7 +100,8 @@ def test_failed_run_is_error_never_success(waited, contract):
     expect_equal(run.get("status"), "error", rule="RUNS-FAILED-STATUS", exchange=w.run)
     runs = contract.validate(w.runs, "GET /threads/{thread_id}/runs", status=200, rule="RUNS-LIST")
     listed = {r.get("run_id"): r.get("status") for r in runs}
-    expect_equal(listed, {w.run_id: "error"}, rule="RUNS-FAILED-STATUS", exchange=w.runs)
+    not_error = "GET /threads/{thread_id}/runs does not list exactly the failed run, as error"
+    expect_equal(listed, {w.run_id: "error"}, rule="RUNS-FAILED-STATUS", message=not_error, exchange=w.runs)
     thread = contract.validate(w.thread, "GET /threads/{thread_id}", status=200, rule="THREADS-GET")
     expect_equal(thread.get("status"), "error", rule="RUNS-FAILED-STATUS", exchange=w.thread)
 
