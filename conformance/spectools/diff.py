@@ -60,8 +60,9 @@ properties forbidden, an ``anyOf``/``oneOf`` alternative removed or an ``allOf``
 Widened: the opposite of each. A change that is neither (a different pattern, ``string`` to
 ``integer``) breaks both sides. ``nullable: true`` adds null only in an OpenAPI 3.0 document; in a 3.1
 document, on a schema that admits no null, it is reported as ``nullable-ignored`` (the author meant null,
-the validator rejects it: breaking for servers in a response, for clients in a request). Descriptions, titles, examples, tags, summaries, operation ids and
-``x-`` extensions are never compared. The same table, with reasons, is in docs/SPEC-UPDATES.md.
+the validator rejects it: breaking for servers in a response, for clients in a request). Descriptions,
+titles, examples, tags, summaries, operation ids and ``x-`` extensions are never compared. The same
+table, with reasons, is in docs/SPEC-UPDATES.md.
 """
 
 from __future__ import annotations
