@@ -8,11 +8,15 @@ conformance baseline RESULTS.json [--also RESULTS.json ...] [--output FILE] [--r
                                        --release: the target's older release, and the operations it lacks
 conformance matrix [--reports DIR] [--output FILE] [--check] [--all]
                                        reports/README.md: every implementation's results side by side
-conformance spec vendor [--file F | --url U | --version X]
-                                       refresh spec/, then print what changed and which tests cover it
-conformance spec check                 the vendored copy is untouched, valid OpenAPI, loads with its errata
-conformance spec diff OLD NEW [--format text|json|markdown] [--fail-on breaking] [--coverage]
+conformance spec vendor [--file F [--release langgraph-api==X] | --url U | --version X]
+                                       refresh spec/, then print the gate's report against the previous copy
+conformance spec check                 the vendored copy is untouched, valid OpenAPI, loads with its errata,
+                                       no replace erratum's upstream value moved, no OpenAPI 3.0 keyword left
+conformance spec diff OLD NEW [--format text|json|markdown] [--fail-on breaking] [--coverage] [--severity F]
                                        changes between two OpenAPI documents, breaking for clients/servers
+conformance spec gate NEW [--old F] [--exchanges F] [--fail-on breaking] [--severity F] [--checks]
+                                       what vendoring NEW would do: the contract with errata, a recorded run
+                                       replayed, the tests that exercise each change, descriptions to review
 """
 
 from __future__ import annotations
@@ -31,28 +35,37 @@ def _run(args: list[str]) -> int:
 
 
 def _spec(argv: list[str]) -> int:
-    from conformance.contract.document import Contract, SpecError
+    from conformance.contract.document import Contract, SpecError, moved_upstream
+    from conformance.spectools import gate, vendor
     from conformance.spectools import update as specupdate
-    from conformance.spectools import vendor
 
     parser = argparse.ArgumentParser(prog="conformance spec")
     sub = parser.add_subparsers(dest="command", required=True)
     vendor_cmd = sub.add_parser("vendor", help="refresh spec/openapi.yaml from upstream")
-    vendor_cmd.add_argument("--file", help="an openapi.json/yaml file")
+    vendor_cmd.add_argument("--file", help="a langgraph-api wheel, or an openapi.json/yaml file (with --release)")
+    vendor_cmd.add_argument("--release", help="the release a --file document comes from: langgraph-api==X")
     vendor_cmd.add_argument("--url", help="a URL serving the document")
     vendor_cmd.add_argument("--version", help="a langgraph-api release: its wheel's openapi.json")
     vendor_cmd.add_argument("--reference-cache", help="where the reference environment lives")
     sub.add_parser("check", help="verify the vendored copy and its errata")
     specupdate.add_arguments(sub.add_parser("diff", help="changes between two OpenAPI documents"))
+    gate.add_arguments(sub.add_parser("gate", help="what vendoring a new document would do to certifications"))
     args = parser.parse_args(argv)
     if args.command == "diff":
         return specupdate.run(args)
+    if args.command == "gate":
+        return gate.run(args)
     folder = spec_dir()
     if args.command == "vendor":
         before = specupdate.vendored_document(folder)
         try:
             provenance = vendor.vendor(
-                folder, file=args.file, url=args.url, reference_cache=args.reference_cache, version=args.version
+                folder,
+                file=args.file,
+                url=args.url,
+                reference_cache=args.reference_cache,
+                version=args.version,
+                release=args.release,
             )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -68,6 +81,8 @@ def _spec(argv: list[str]) -> int:
             f"{len(contract.errata)} errata applied cleanly"
         )
         problems += specupdate.validity_problems(contract.upstream, contract.document)
+        problems += moved_upstream(contract.upstream, contract.errata)
+        problems += [f"OpenAPI 3.0 keyword in the contract: {p}" for p in gate.openapi30_keywords(contract.document)]
     except SpecError as exc:
         problems.append(str(exc))
     for problem in problems:

@@ -385,6 +385,9 @@ def _write_reports(config: pytest.Config) -> None:
         controller = config.pluginmanager.get_plugin(CONTROLLER)
         merged = controller.write_properties() if controller is not None else None  # before: reports use it
         written = write_reports(results, cert) + ([merged] if merged is not None else [])
+        recorder = config.pluginmanager.get_plugin(RECORDER)
+        exchanges = recorder.write_exchanges(results.report_dir) if recorder is not None else None
+        written += [exchanges] if exchanges is not None else []
     except OSError as exc:
         print(f"conformance: could not write the report: {exc}", file=sys.stderr)
         return

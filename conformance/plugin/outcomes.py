@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
+from conformance.contract.exchanges import FILE_NAME as EXCHANGES_FILE
+from conformance.contract.exchanges import ExchangeFile, ExchangeLog
 from conformance.contract.failures import ConformanceFailure
 from conformance.reports.results import Results, secrets_of
 
 OPERATIONS = pytest.StashKey[set[tuple[str, str]]]()
+EXCHANGES = pytest.StashKey[str]()
 
 if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
@@ -56,6 +60,13 @@ class Recorder:
         self.patched: Any = None
         self.exit_changed = False
         results.secrets = secrets_of(cert.settings)
+        # --record-exchanges: each request and answer, per owner (test or fixture), for `conformance spec gate`
+        self.exchanges: ExchangeLog | None = None
+        self.exchange_file: ExchangeFile | None = None
+        self.owners: list[Any] = []
+        if getattr(cert.settings, "record_exchanges", None):
+            self.exchanges = ExchangeLog(results.scrub)
+            self.exchange_file = ExchangeFile()
 
     def _install(self) -> None:
         if self.original_send is not None:
@@ -64,9 +75,11 @@ class Recorder:
         recorder = self
 
         def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            if recorder.stack:
-                recorder._on_request(request)
-            return original(transport, request)
+            to_target = bool(recorder.stack) and recorder._on_request(request)
+            response = original(transport, request)
+            if to_target and recorder.exchanges is not None:
+                recorder.exchanges.watch(request, response, list(recorder.owners))
+            return response
 
         httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
         self.patched = handle_request
@@ -76,14 +89,16 @@ class Recorder:
             httpx.HTTPTransport.handle_request = self.original_send  # type: ignore[method-assign]
         self.stack.clear()  # if another wrapper sits on top of ours, ours now records nothing
 
-    def _on_request(self, request: httpx.Request) -> None:
+    def _on_request(self, request: httpx.Request) -> bool:
+        """Note a request to the target for the running test or fixture; True when it went to the target."""
         target = self.cert.target
         if target is None:
-            return
+            return False
         base = httpx.URL(target.url)
         if (request.url.host, request.url.port) != (base.host, base.port):
-            return
+            return False
         self._note(request.method, request.url.path, base)
+        return True
 
     def add(self, requests: Iterable[tuple[str, str]]) -> None:
         """Requests another process sent to the target, as (method, path on the target's host), for the
@@ -102,28 +117,32 @@ class Recorder:
             sink.add((method, path))
 
     @contextlib.contextmanager
-    def _recording(self, sink: set[tuple[str, str]]) -> Iterator[None]:
+    def _recording(self, sink: set[tuple[str, str]], owner: Any) -> Iterator[None]:
         self._install()
         self.stack.append(sink)
+        self.owners.append(owner)
         try:
             yield
         finally:
             if self.stack:
                 self.stack.pop()
+            if self.owners:
+                self.owners.pop()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
-        with self._recording(self.fixture_ops.setdefault((fixturedef.argname, fixturedef.baseid), set())):
+        key = (fixturedef.argname, fixturedef.baseid)
+        with self._recording(self.fixture_ops.setdefault(key, set()), key):
             return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item):
-        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
+        with self._recording(self.item_ops.setdefault(item.nodeid, set()), item.nodeid):
             return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        with self._recording(self.item_ops.setdefault(item.nodeid, set())):
+        with self._recording(self.item_ops.setdefault(item.nodeid, set()), item.nodeid):
             return (yield)
 
     @pytest.hookimpl(tryfirst=True)
@@ -131,16 +150,22 @@ class Recorder:
         ops = set(self.item_ops.pop(item.nodeid, set()))
         # The fixtures the test really got (a skipped test got none, though it names some).
         names = set(getattr(item, "funcargs", None) or ())
+        used: list[Any] = [item.nodeid]
         for (argname, baseid), seen in self.fixture_ops.items():
             if argname in names and item.nodeid.startswith(baseid):
                 ops |= seen
+                used.append((argname, baseid))
         item.stash[OPERATIONS] = ops
+        if self.exchanges is not None:
+            item.stash[EXCHANGES] = self.exchanges.take(used)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         rep = yield
         if call.when == "teardown" and OPERATIONS in item.stash:
             rep.conformance_operations = sorted([method, path] for method, path in item.stash[OPERATIONS])
+        if call.when == "teardown" and EXCHANGES in item.stash:
+            rep.conformance_exchanges = item.stash[EXCHANGES]
         return rep
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -149,6 +174,20 @@ class Recorder:
         operations = getattr(report, "conformance_operations", None)
         if operations is not None:
             self.results.operations[base_nodeid(report.nodeid)] = {(m, p) for m, p in operations}
+        carried = getattr(report, "conformance_exchanges", None)
+        if carried is not None and self.exchange_file is not None:
+            self.exchange_file.add(base_nodeid(report.nodeid), carried)
+
+    def write_exchanges(self, report_dir: Path | None) -> Path | None:
+        """The recorded exchanges (``--record-exchanges``: a file, or ``report`` for the report folder)."""
+        where = getattr(self.cert.settings, "record_exchanges", None)
+        if self.exchange_file is None or not where:
+            return None
+        if str(where) == "report":
+            if report_dir is None:
+                return None
+            return self.exchange_file.write(report_dir / EXCHANGES_FILE)
+        return self.exchange_file.write(Path(where))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         counts = self.results.counts()

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from conformance.reports.results import operation_of
+from conformance.contract.document import operation_of
 
 ABSENT_STATUSES = (404, 405)  # what a server answers for a route it does not have
 

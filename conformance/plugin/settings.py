@@ -89,6 +89,11 @@ OPTIONS: tuple[Option, ...] = (
         "(default: reports/<target-name>/; 'none' disables).",
     ),
     Option(
+        "record_exchanges",
+        "Write every request and answer of the run (no headers) to this file, gzipped JSON lines, or 'report' "
+        "for exchanges.jsonl.gz in the report folder: the evidence `conformance spec gate` replays.",
+    ),
+    Option(
         "profile",
         "What to certify: 'core' (thread status, search, runs, state) or 'full' (every area). "
         "Tests outside the profile are deselected.",

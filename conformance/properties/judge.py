@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.contract.client import Exchange
-from conformance.contract.document import Contract, content_type_message, schema_message, status_message
+from conformance.contract.document import (
+    SELECT_ERRATA,
+    Contract,
+    content_type_message,
+    schema_message,
+    status_message,
+)
 from conformance.contract.findings import explained_by
 from conformance.properties.schema import STREAM_MEDIA
 from conformance.properties.send import Sent
@@ -232,16 +238,6 @@ def _stream_is_text(contract: Contract, label: str, status: int) -> bool:
     response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default") or {}
     schema = ((response.get("content") or {}).get(STREAM_MEDIA) or {}).get("schema") or {}
     return schema.get("type") == "string" and "itemSchema" not in (response.get("content") or {}).get(STREAM_MEDIA, {})
-
-
-# Operations whose ``select`` returns only the selected fields, and the erratum that says so (op: none, the
-# contract's ``selected=`` implements it). Without its erratum in the overlay an operation is judged strictly.
-SELECT_ERRATA = {
-    "POST /threads/search": "E006",
-    "GET /threads/{thread_id}/runs": "E012",
-    "POST /assistants/search": "E012b",
-    "POST /runs/crons/search": "E012c",
-}
 
 
 def _selected_fields_only(case: Any, sent: Sent, contract: Contract, label: str) -> bool:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import conformance
+from conformance.contract.document import operation_of  # re-exported: reports name operations with it
 from conformance.paths import display_path, spec_dir
 from conformance.reports import deviations
 from conformance.reports.plan import PROFILES, Plan
@@ -69,7 +70,6 @@ GATE_ERROR = "error"
 DEVIATIONS = ("failed", "expected failure", "stale")
 REDACTED = "<redacted>"
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]+@")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
 @dataclass
@@ -370,31 +370,6 @@ def release_text(data: dict[str, Any]) -> str:
 def operation_names(raw: set[tuple[str, str]], contract: Contract | None) -> list[str]:
     """Concrete requests as the spec's operations ("GET /threads/{thread_id}"), sorted and deduplicated."""
     return sorted({operation_of(method, path, contract) for method, path in raw})
-
-
-def operation_of(method: str, path: str, contract: Contract | None) -> str:
-    """The documented operation a request belongs to; literal segments beat parameters (/threads/search)."""
-    segments = path.strip("/").split("/")
-    best, best_score = None, -1
-    for key in contract.operations if contract is not None else ():
-        op_method, template = key.split(" ", 1)
-        parts = template.strip("/").split("/")
-        if op_method != method or len(parts) != len(segments):
-            continue
-        score = 0
-        for want, got in zip(parts, segments, strict=True):
-            if want.startswith("{") and want.endswith("}"):
-                continue
-            if want != got:
-                break
-            score += 1
-        else:
-            if score > best_score:
-                best, best_score = key, score
-    if best is not None:
-        return best
-    shown = "/".join("{id}" if _UUID.match(s) else s for s in segments)
-    return f"{method} /{shown} (undocumented)"
 
 
 # ------------------------------------------------------------------------------------------ matrices

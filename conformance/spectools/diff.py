@@ -58,8 +58,11 @@ bounds, minLength, maxLength, minItems, maxItems, minProperties, maxProperties, 
 added, uniqueItems set), type narrowed (``[string, null]`` to ``string``), format added, additional
 properties forbidden, an ``anyOf``/``oneOf`` alternative removed or an ``allOf`` part added.
 Widened: the opposite of each. A change that is neither (a different pattern, ``string`` to
-``integer``) breaks both sides. Descriptions, titles, examples, tags, summaries, operation ids and
-``x-`` extensions are never compared. The same table, with reasons, is in docs/SPEC-UPDATES.md.
+``integer``) breaks both sides. ``nullable: true`` adds null only in an OpenAPI 3.0 document; in a 3.1
+document, on a schema that admits no null, it is reported as ``nullable-ignored`` (the author meant null,
+the validator rejects it: breaking for servers in a response, for clients in a request). Descriptions,
+titles, examples, tags, summaries, operation ids and ``x-`` extensions are never compared. The same
+table, with reasons, is in docs/SPEC-UPDATES.md.
 """
 
 from __future__ import annotations
@@ -273,7 +276,8 @@ class _Resolver:
 # ---------------------------------------------------------------------------------------- schema diff
 
 
-def _types(schema: dict[str, Any]) -> set[str] | None:
+def _types(schema: dict[str, Any], nullable: bool = True) -> set[str] | None:
+    """The types a schema admits; ``nullable: true`` adds null only where it is a keyword (OpenAPI 3.0)."""
     declared = schema.get("type")
     if declared is None:
         types = None
@@ -281,9 +285,25 @@ def _types(schema: dict[str, Any]) -> set[str] | None:
         types = set(declared)
     else:
         types = {declared}
-    if types is not None and schema.get("nullable") is True:
+    if types is not None and nullable and schema.get("nullable") is True:
         types.add("null")
     return types
+
+
+def is_openapi_30(document: dict[str, Any]) -> bool:
+    return str(document.get("openapi", "")).startswith("3.0")
+
+
+def nullable_ignored(schema: Any) -> bool:
+    """``nullable: true`` in a 3.1 document on a schema that does not admit null otherwise: the author meant
+    null, JSON Schema 2020-12 (what OpenAPI 3.1 is, and what the suite validates with) rejects it."""
+    if not isinstance(schema, dict) or schema.get("nullable") is not True:
+        return False
+    types = _types(schema, nullable=False)
+    if types is None or "null" in types:
+        return False
+    alternatives = schema.get("anyOf") or schema.get("oneOf") or []
+    return not any(isinstance(a, dict) and a.get("type") == "null" for a in alternatives)
 
 
 def _expand(types: set[str]) -> set[str]:
@@ -304,6 +324,8 @@ class SchemaDiff:
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self.old = _Resolver(old)
         self.new = _Resolver(new)
+        # `nullable` is a keyword of OpenAPI 3.0 only: in a 3.1 document it is read as a validator reads it.
+        self.old_nullable, self.new_nullable = is_openapi_30(old), is_openapi_30(new)
         self._memo: dict[tuple[str, str, str], list[_Finding]] = {}
         self._active: set[tuple[str, str, str]] = set()
         self._cut: set[tuple[str, str, str]] = set()
@@ -438,7 +460,9 @@ class SchemaDiff:
 
     def _type(self, old: dict, new: dict, direction: str, out: list[_Finding]) -> bool:
         """Report a type change; True when the types are incompatible (nothing in common)."""
-        old_types, new_types = _types(old), _types(new)
+        old_types, new_types = _types(old, self.old_nullable), _types(new, self.new_nullable)
+        if not self.new_nullable and nullable_ignored(new) and not (not self.old_nullable and nullable_ignored(old)):
+            self._nullable(out, direction)
         if old_types == new_types:
             return False
         shown = f"type {_show(sorted(old_types) if old_types else 'any')} -> "
@@ -453,6 +477,13 @@ class SchemaDiff:
             self._add(out, "type-changed", shown, direction, CHANGE)
             return not (_expand(old_types) & _expand(new_types))
         return False
+
+    def _nullable(self, out: list[_Finding], direction: str, path: tuple[str, ...] = ()) -> None:
+        """A schema that says ``nullable: true`` where the keyword means nothing: null is rejected. In a
+        response a server that sends null (as its author meant) fails; in a request, a client that does."""
+        message = "`nullable: true` is an OpenAPI 3.0 keyword; this 3.1 document (JSON Schema 2020-12) rejects null"
+        client, server = (False, True) if direction == RESPONSE else (True, False)
+        out.append(_Finding(path, "nullable-ignored", message, client, server))
 
     def _format(self, old: dict, new: dict, direction: str, out: list[_Finding]) -> None:
         before, after = old.get("format"), new.get("format")
@@ -526,6 +557,8 @@ class SchemaDiff:
                     client, server = False, now
                 note = "required" if now else "optional"
                 out.append(_Finding((segment,), "property-added", f"field added ({note})", client, server))
+                if not self.new_nullable and nullable_ignored(self.new.resolve(new_props[name])[0]):
+                    self._nullable(out, direction, (segment,))
                 continue
             if was != now:
                 kind, effect = ("property-required", NARROW) if now else ("property-optional", WIDEN)

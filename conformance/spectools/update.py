@@ -19,7 +19,7 @@ from typing import Any
 from conformance.contract.coverage import coverage
 from conformance.spectools.diff import Change, SpecLoadError, diff, load_document
 
-FAIL_ON = ("never", "any", "breaking", "client-breaking", "server-breaking")
+FAIL_ON = ("never", "any", "warning", "breaking", "client-breaking", "server-breaking")
 
 
 # ------------------------------------------------------------------------------------------ reporting
@@ -34,17 +34,13 @@ def summary(changes: list[Change]) -> dict[str, int]:
     }
 
 
-def should_fail(changes: list[Change], fail_on: str) -> bool:
-    """The ``--fail-on`` gate: breaking = breaking for clients or for servers."""
-    if fail_on == "any":
-        return bool(changes)
-    if fail_on == "breaking":
-        return any(c.breaking for c in changes)
-    if fail_on == "client-breaking":
-        return any(c.breaking_for_clients for c in changes)
-    if fail_on == "server-breaking":
-        return any(c.breaking_for_servers for c in changes)
-    return False
+def should_fail(changes: list[Change], fail_on: str, severity: dict[str, dict[str, str]] | None = None) -> bool:
+    """The ``--fail-on`` gate, on the level of each change per side (conformance/spectools/gate.py): breaking =
+    an error for clients or for servers, so a release that only adds optional request fields (warnings for
+    servers: nothing the suite checks today needs them) passes, and one that removes a response field fails."""
+    from conformance.spectools import gate
+
+    return gate.should_fail([gate.levels_of(c, severity or {}) for c in changes], fail_on)
 
 
 def _who(change: Change) -> str:
@@ -161,8 +157,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fail-on",
         choices=FAIL_ON,
         default="never",
-        help="exit 1 when a change of this class exists (breaking = breaking for clients or servers)",
+        help="exit 1 when a change of this level exists (breaking = an error for clients or servers; warning = "
+        "an error or a warning); levels per check: `conformance spec gate --checks`",
     )
+    parser.add_argument("--severity", help="YAML file retuning the levels: check id -> level or {clients, servers}")
     parser.add_argument("--coverage", action="store_true", help="list the conformance tests of changed operations")
 
 
@@ -174,9 +172,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     changes = diff(old, new)
-    covered = coverage() if args.coverage else None
+    covered = recorded_or_static_coverage() if args.coverage else None
+    try:
+        from conformance.spectools.gate import load_severity
+
+        severity = load_severity(getattr(args, "severity", None))
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     sys.stdout.write(RENDERERS[args.format](changes, args.old, args.new, covered))
-    return 1 if should_fail(changes, args.fail_on) else 0
+    return 1 if should_fail(changes, args.fail_on, severity) else 0
+
+
+def recorded_or_static_coverage() -> dict[str, list[str]]:
+    """Which tests cover each operation: from the reference's recorded run when the checkout has it (what was
+    really sent, per test), else read from the tests' source (conformance/contract/coverage.py)."""
+    from conformance.spectools import gate
+
+    recording = gate.default_recording()
+    if recording is None:
+        return coverage()
+    try:
+        from conformance.contract.document import Contract
+
+        return gate.recorded_coverage(recording, Contract.load())
+    except (OSError, ValueError):
+        return coverage()
 
 
 def operations_added_since(old: str, new: str) -> list[str]:
@@ -214,9 +235,15 @@ def vendor_report(before: dict[str, Any] | None, after: dict[str, Any] | None, p
     """What ``conformance spec vendor`` changed, and the conformance tests to look at for each operation."""
     if before is None or after is None:
         return "no earlier copy to compare with\n"
-    changes = diff(before, after)
-    lines = [render_text(changes, "previous spec/openapi.yaml", "new spec/openapi.yaml", coverage()).rstrip("\n")]
-    if changes:
+    from conformance.contract.document import load_errata
+    from conformance.paths import spec_dir
+    from conformance.spectools import gate
+
+    errata = load_errata(spec_dir() / "errata.yaml")
+    labels = ("previous spec/openapi.yaml", "new spec/openapi.yaml")
+    result = gate.run_gate(before, after, errata, labels=labels, recording=gate.default_recording())
+    lines = [gate.render_text(result).rstrip("\n")]
+    if result.items or result.descriptions:
         lines += [
             "",
             "next: `conformance spec check` (do the errata still apply?), then run the suite against the new"
