@@ -1,8 +1,9 @@
 """The ``conformance`` command: certify a target, publish the results, and maintain the vendored spec.
 
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
-conformance graphs DIR                 write the fixture graphs to DIR for a server to deploy: graphs.py and
-                                       langgraph.json (official server), aegra.json (Aegra), js/ (JS server)
+conformance graphs DIR [--auth]        write the fixture graphs to DIR for a server to deploy: graphs.py and
+                                       langgraph.json (official server), aegra.json (Aegra), js/ (JS server);
+                                       --auth: behind the fixture auth (auth.py), for the auth area
 conformance baseline RESULTS.json [--also RESULTS.json ...] [--output FILE] [--release langgraph-api==X]
                                        an expected-failures file from a certification (a regression gate);
                                        --release: the target's older release, and the operations it lacks
@@ -131,11 +132,27 @@ def _graphs(argv: list[str]) -> int:
         "for the JavaScript server.",
     )
     parser.add_argument("folder", type=Path, help="where to write them (created if need be)")
+    parser.add_argument(
+        "--auth",
+        action="store_true",
+        help="also write auth.py, the fixture auth of the auth area (two users by bearer token, each seeing only "
+        "their own), and point the configuration's auth key at it; deploy it beside the plain deployment",
+    )
     args = parser.parse_args(argv)
-    written = deploy.write(args.folder)
+    written = deploy.write(args.folder, js=not args.auth, auth=args.auth)
     names = ", ".join(str(path.relative_to(args.folder)) for path in written)
     folder = args.folder
     print(f"wrote the fixture graphs to {folder}/: {names}")
+    if args.auth:
+        variable = deploy.AUTH_TOKEN_VARIABLE
+        tokens = f"{variable}_A=<token A> {variable}_B=<token B>"
+        print(f"  official server: cd {folder} && {tokens} langgraph dev --port 2025")
+        print(f"  Aegra:           started from {folder} with the same two variables (it reads aegra.json there)")
+        print(
+            "  then certify:    conformance run --target-url=<the plain deployment> --auth-url=http://127.0.0.1:2025 "
+            "--auth-user 'A=Authorization: Bearer <token A>' --auth-user 'B=Authorization: Bearer <token B>'"
+        )
+        return 0
     print(f"  official server: cd {folder} && langgraph dev --port 2024  (langgraph.json allows loopback webhooks)")
     print(f"  Aegra:           started from {folder} (it reads aegra.json there)")
     print(f"  JS server:       cd {folder}/js && npm ci && npx langgraphjs dev --port 2024")

@@ -7,7 +7,10 @@ author starts from DIR is configured exactly like the reference the suite starts
   the official server (``langgraph dev`` from DIR) and anything else that reads langgraph.json;
 - ``aegra.json``: the same keys for Aegra, which looks for aegra.json first;
 - ``js/``: the TypeScript twin (``graphs.ts``, its ``langgraph.json``, and ``package.json`` with its lock
-  file) for the JavaScript server: ``npm ci`` then ``npx langgraphjs dev`` from DIR/js.
+  file) for the JavaScript server: ``npm ci`` then ``npx langgraphjs dev`` from DIR/js;
+- with ``auth``: ``auth.py`` (the fixture auth of the ``auth`` area: two users, each seeing only their own)
+  and the ``auth`` key of langgraph.json and aegra.json pointing at it. Such a deployment answers nobody
+  without a token, so it is one of its own, beside the plain one the other areas certify.
 """
 
 from __future__ import annotations
@@ -30,20 +33,32 @@ JS_FILES = ("graphs.ts", "langgraph.json", "package.json", "package-lock.json")
 WEBHOOKS_POLICY: dict[str, Any] = {"url": {"disable_loopback": False, "require_https": False}}
 WEBHOOKS_SETTING = "webhooks.url.disable_loopback: false (with require_https: false) in langgraph.json"
 
+# The fixture auth (auth.py). `langgraph dev` lets a request carrying `x-auth-scheme: langsmith` past the
+# auth handler (the Studio's own login) unless disable_studio_auth is set: a certification of "nobody gets
+# in without a token" must not leave that door open.
+AUTH_CONFIG: dict[str, Any] = {"path": "./auth.py:auth", "disable_studio_auth": True}
+AUTH_TOKEN_VARIABLE = "CONFORMANCE_AUTH_TOKEN"  # auth.py reads A's token from CONFORMANCE_AUTH_TOKEN_A, B's from _B
 
-def langgraph_config() -> dict[str, Any]:
-    """The Python graphs' langgraph.json as a deployment needs it: the package's file plus the webhook policy."""
+
+def langgraph_config(*, auth: bool = False) -> dict[str, Any]:
+    """The Python graphs' langgraph.json as a deployment needs it: the package's file plus the webhook
+    policy (and, with ``auth``, the fixture auth)."""
     config = json.loads((GRAPHS_DIR / "langgraph.json").read_text(encoding="utf-8"))
     config["webhooks"] = WEBHOOKS_POLICY
+    if auth:
+        config["auth"] = dict(AUTH_CONFIG)
     return config
 
 
-def write(folder: Path, *, js: bool = True) -> list[Path]:
+def write(folder: Path, *, js: bool = True, auth: bool = False) -> list[Path]:
     """Write the deployment into ``folder`` (created if need be); the files written, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(GRAPHS_DIR / "graphs.py", folder / "graphs.py")
-    text = json.dumps(langgraph_config(), indent=2) + "\n"
+    text = json.dumps(langgraph_config(auth=auth), indent=2) + "\n"
     written = [folder / "graphs.py"]
+    if auth:
+        shutil.copyfile(GRAPHS_DIR / "auth.py", folder / "auth.py")
+        written.append(folder / "auth.py")
     for name in ("langgraph.json", "aegra.json"):
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)

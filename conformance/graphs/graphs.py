@@ -101,12 +101,28 @@ def _json_safe(mapping: Any) -> dict:
     return safe
 
 
+def _identity(configurable: Any) -> Any:
+    """The identity a run runs as, on a server with custom auth: the user the server put in
+    ``configurable["langgraph_auth_user"]`` (an object or a dict with ``identity``), else
+    ``langgraph_auth_user_id``; None without auth."""
+    configurable = dict(configurable or {})
+    user = configurable.get("langgraph_auth_user")
+    identity = getattr(user, "identity", None)
+    if identity is None and isinstance(user, dict):
+        identity = user.get("identity")
+    return identity if identity is not None else configurable.get("langgraph_auth_user_id")
+
+
 def _see(state: State, config: RunnableConfig, runtime: Runtime) -> dict:
     seen = {"configurable": _json_safe(config.get("configurable")), "context": _json_safe(runtime.context)}
+    identity = _identity(config.get("configurable"))
+    if identity is not None:
+        seen["identity"] = str(identity)
     return {"seen": seen, **_echo(state)}
 
 
-# configured: records the config.configurable and the context the run was given in state["seen"], then echoes.
+# configured: records the config.configurable and the context the run was given in state["seen"] (and, on a
+# server with custom auth, the identity the run runs as in state["seen"]["identity"]), then echoes.
 configured = _build(("see", _see)).compile()
 
 

@@ -28,7 +28,7 @@ from conformance.plugin.outcomes import RECORDER, Recorder, base_nodeid, report_
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
-from conformance.reports.results import Results
+from conformance.reports.results import Results, secrets_of
 from conformance.reports.write import write_reports
 from conformance.targets import reference
 from conformance.targets.preflight import name_from_url
@@ -72,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
         shared = parallel.worker_input(config)
         session.id = shared.get("session_id", session.id)
         session.shared_url = shared.get("url")
+        session.auth_tokens = shared.get("auth_tokens") or session.auth_tokens
+        config.stash[RESULTS].secrets = secrets_of(settings, session.auth_tokens.values())
         config.pluginmanager.register(parallel.Worker(config, session, config.stash[RESULTS]), "conformance-worker")
     elif parallel.distributes(config):
         try:

@@ -59,7 +59,7 @@ class Recorder:
         self.original_send: Any = None
         self.patched: Any = None
         self.exit_changed = False
-        results.secrets = secrets_of(cert.settings)
+        results.secrets = secrets_of(cert.settings, cert.auth_tokens.values())
         # --record-exchanges: each request and answer, per owner (test or fixture), for `conformance spec gate`
         self.exchanges: ExchangeLog | None = None
         self.exchange_file: ExchangeFile | None = None

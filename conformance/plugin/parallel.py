@@ -75,7 +75,11 @@ class Controller:
 
     def pytest_configure_node(self, node: Any) -> None:
         target = self.cert.target
-        node.workerinput[KEY] = {"session_id": self.cert.id, "url": target.url if target else None}
+        node.workerinput[KEY] = {
+            "session_id": self.cert.id,
+            "url": target.url if target else None,
+            "auth_tokens": self.cert.auth_tokens,
+        }
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = (getattr(node, "workeroutput", None) or {}).get(KEY) or {}

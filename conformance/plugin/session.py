@@ -9,6 +9,7 @@ without touching anyone else's data (tests/test_busy_server.py proves it).
 from __future__ import annotations
 
 import contextlib
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,11 @@ class CertificationSession:
     request_slots: int = 8  # this process's share of --max-in-flight (conformance/plugin/throttle.py)
     cap: InFlightCap | None = None
     shared_url: str | None = None  # on an xdist worker: the target its controller connected to (plugin/parallel.py)
+    # The bearer tokens of the two users of the auth area's own deployment (the embedded reference's, which
+    # the auth area starts): random per session, the same on every xdist worker, never shown in a report.
+    auth_tokens: dict[str, str] = field(
+        default_factory=lambda: {name: secrets.token_urlsafe(24) for name in ("A", "B")}
+    )
 
     def tag(self) -> dict[str, str]:
         """Metadata for one test's resources: the session tag plus a tag unique to the test."""

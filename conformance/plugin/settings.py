@@ -125,6 +125,22 @@ OPTIONS: tuple[Option, ...] = (
         "and is used only when the target URL is on loopback; otherwise the webhook tests are unsupported.",
     ),
     Option(
+        "auth_user",
+        "A user of the auth area and the header that logs them in, 'NAME=Header: value' (give two users, "
+        "e.g. A=Authorization: Bearer <token> and B=...; repeat a name for a second header). The first named "
+        "user owns what the area makes, the second tries to reach it. Values are never printed. Without two "
+        "users the auth area is unsupported on a --target-url target (the embedded reference starts a "
+        "deployment of its own with the fixture auth).",
+        default=(),
+        kind="list",
+        secret=True,
+    ),
+    Option(
+        "auth_url",
+        "Base URL of the deployment with custom auth that the auth area certifies, when it is not the "
+        "--target-url server (e.g. the fixture graphs deployed by 'conformance graphs DIR --auth').",
+    ),
+    Option(
         "property_budget",
         "Property layer budget: 'quick' (few examples, short stream reads) or 'full'.",
         default="quick",
@@ -159,6 +175,10 @@ class Settings:
                 shown = re.sub(r"//[^/@]*@", "//<redacted>@", str(value))
             if option.name == "target_header":
                 shown = ", ".join(f"{h.split(':', 1)[0]}: <redacted>" for h in value)
+            if option.name == "auth_user":
+                shown = ", ".join(f"{h.split(':', 1)[0]}: <redacted>" for h in value)
+            if option.name == "auth_url":
+                shown = re.sub(r"//[^/@]*@", "//<redacted>@", str(value))
             lines.append(f"{option.name} = {shown}  ({self.sources[option.name]})")
         return lines
 
@@ -184,6 +204,8 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
                     raise SettingsError(
                         f"{option.name} from {source}: expected 'Name: value', got a value without a header name"
                     )
+        if option.name == "auth_user":
+            auth_users(items, source)
         return tuple(item.strip() for item in items)
     if option.kind == "float":
         try:
@@ -209,6 +231,20 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
         except ValueError:
             raise SettingsError(f"{option.name} from {source}: expected 'host' or 'host:port', got {raw!r}") from None
     return str(raw)
+
+
+def auth_users(items: Any, source: str = "settings") -> dict[str, tuple[str, ...]]:
+    """The users of ``--auth-user`` values ('NAME=Header: value'), in the order first named: name -> its
+    headers ('Header: value'). Exactly two users, each header with a name and a colon."""
+    users: dict[str, list[str]] = {}
+    for item in items:
+        name, equals, header = str(item).partition("=")
+        if not equals or not name.strip() or ":" not in header or not header.split(":", 1)[0].strip():
+            raise SettingsError(f"auth_user from {source}: expected 'NAME=Header: value', got a value without them")
+        users.setdefault(name.strip(), []).append(header.strip())
+    if items and len(users) != 2:
+        raise SettingsError(f"auth_user from {source}: expected two users, got {len(users)} ({', '.join(users)})")
+    return {name: tuple(headers) for name, headers in users.items()}
 
 
 def _known_file_or_name(value: str, source: str) -> None:

@@ -26,6 +26,7 @@ AREAS = (
     "assistants",
     "store",
     "crons",
+    "auth",
     "system",
     "mcp",
     "a2a",

@@ -81,21 +81,25 @@ class TestResult:
     detail: dict[str, Any] | None = None
 
 
-def secrets_of(settings: Any) -> tuple[str, ...]:
-    """The values that must never be shown: the API key, header values, and passwords in the target URL."""
-    found: list[str] = []
+def secrets_of(settings: Any, extra: Any = ()) -> tuple[str, ...]:
+    """The values that must never be shown: the API key, header values (``--target-header`` and each
+    ``--auth-user``'s), passwords in the target URLs, and ``extra`` (the tokens of the auth area's own
+    deployment, when the suite starts one)."""
+    found: list[str] = [str(value) for value in extra if value]
     api_key = getattr(settings, "api_key", None)
     if api_key:
         found.append(str(api_key))
-    for header in getattr(settings, "target_header", None) or ():
+    headers = [*(getattr(settings, "target_header", None) or ())]
+    headers += [user.partition("=")[2] for user in getattr(settings, "auth_user", None) or ()]
+    for header in headers:
         value = header.split(":", 1)[1].strip() if ":" in header else ""
         if value:
             found.append(value)
             found += [word for word in value.split() if len(word) >= 8]  # the token of "Bearer <token>"
-    url = getattr(settings, "target_url", None)
-    if url:
-        parts = urlsplit(url)
-        found += [p for p in (parts.password, parts.username) if p]
+    for url in (getattr(settings, "target_url", None), getattr(settings, "auth_url", None)):
+        if url:
+            parts = urlsplit(url)
+            found += [p for p in (parts.password, parts.username) if p]
     # Longest first, so a value that contains another is replaced whole. Values of one to three characters
     # are not secrets anyone relies on, and replacing them would mangle every report.
     return tuple(sorted({s for s in found if len(s) >= 4}, key=len, reverse=True))

@@ -125,7 +125,11 @@ class RunningReference:
 
 
 def start(
-    configured_cache: str | None = None, log=None, port: int | None = None, deployment: Path | None = None
+    configured_cache: str | None = None,
+    log=None,
+    port: int | None = None,
+    deployment: Path | None = None,
+    auth_tokens: dict[str, str] | None = None,
 ) -> RunningReference:
     """Start the reference on a free loopback port and wait until it answers /ok.
 
@@ -133,16 +137,23 @@ def start(
     the webhook policy), so a server author's ``langgraph dev`` from DIR is this very server. The project's
     own tests pass ``deployment``, a folder holding another langgraph.json, to start it otherwise
     configured (no fixture graphs, no webhook policy); it is copied, never changed.
+
+    ``auth_tokens`` (user "A" and "B" -> bearer token) starts what ``conformance graphs DIR --auth`` writes
+    instead: the same graphs behind the fixture auth (conformance/graphs/auth.py), which reads the two
+    tokens from its environment. The auth area runs against such a second server; everything else stays
+    unauthenticated.
     """
     env_dir = ensure_installed(configured_cache, log)
     workdir = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
     if deployment is None:
-        deploy.write(workdir / "graphs", js=False)
+        deploy.write(workdir / "graphs", js=False, auth=auth_tokens is not None)
     else:
         shutil.copytree(deployment, workdir / "graphs", ignore=shutil.ignore_patterns("__pycache__", ".langgraph_api"))
     port = port or free_port()
     log_path = workdir / "server.log"
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}
+    for user, token in (auth_tokens or {}).items():
+        env[f"{deploy.AUTH_TOKEN_VARIABLE}_{user}"] = token
     env.pop("VIRTUAL_ENV", None)
     command = [
         str(_bin(env_dir, "langgraph")),
