@@ -6,6 +6,7 @@ import pytest
 
 from conformance.targets import reference
 from tests import faultkit
+from tests.faults_auth import TOKENS
 
 
 @pytest.fixture(scope="session")
@@ -16,4 +17,15 @@ def reference_url():
         yield running.url
     finally:
         faultkit.HANG.set()
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_reference_url():
+    """The official server with the fixture graphs behind the fixture auth (conformance/graphs/auth.py) and
+    the two users of tests/faults_auth.py, started once per test worker by the first auth fault."""
+    running = reference.start(auth_tokens=TOKENS)
+    try:
+        yield running.url
+    finally:
         running.stop()

@@ -27,6 +27,9 @@ class Fault:
     on_request: Callable[[Req], Resp | None] | None = None
     on_response: Callable[[Req, Resp], None] | None = None
     options: tuple[str, ...] = ()
+    # What the proxy stands in front of: "reference" (the plain one, as --target-url) or "auth" (the
+    # reference with the fixture auth, as --auth-url, tests/faults_auth.py; the target is the plain one).
+    upstream: str = "reference"
 
 
 # ------------------------------------------------------------------------------------------- helpers

@@ -19,7 +19,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-FORWARDED_HEADERS = ("last-event-id", "accept")  # headers a server acts on (stream resumption; MCP needs its Accept)
+# Headers a server acts on: stream resumption, MCP's Accept, and who is asking (the auth area's users; the
+# Studio's scheme header, which must not log anyone in).
+FORWARDED_HEADERS = ("last-event-id", "accept", "authorization", "x-auth-scheme")
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
@@ -32,6 +34,9 @@ class Req:
     raw: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)  # the request headers forwarded (FORWARDED_HEADERS)
     base: str = ""  # the proxy's own URL, for faults that route the target's calls back through it (webhooks)
+    # Sends another request to the server behind the proxy and returns its answer, for faults that ask the
+    # server a second question (the auth faults ask it as another user); set by the proxy.
+    replay: Callable[[Req], Resp] | None = field(default=None, repr=False, compare=False)
 
     def is_(self, method: str, pattern: str) -> bool:
         """Match "GET /threads/*/runs/*": '*' stands for one path segment."""
@@ -180,7 +185,7 @@ class FaultProxy:
         select = body.get("select")
         if select:
             body["select"] = sorted(set(select) | {"values"})
-        resp = self.forward(Req("POST", req.path, {}, {**body, "limit": 1000, "offset": 0}))
+        resp = self.forward(Req("POST", req.path, {}, {**body, "limit": 1000, "offset": 0}, headers=req.headers))
         if resp.status != 200 or not isinstance(resp.json, list):
             return resp
         matches = [t for t in resp.json if _contains(t.get("values"), wanted)]
@@ -211,7 +216,7 @@ class FaultProxy:
                 except ValueError:
                     body = None
                 forwarded = {h: self.headers[h] for h in FORWARDED_HEADERS if self.headers.get(h) is not None}
-                req = Req(self.command, parts.path, _query(parts.query), body, raw, forwarded, proxy.url)
+                req = Req(self.command, parts.path, _query(parts.query), body, raw, forwarded, proxy.url, proxy.forward)
                 try:
                     resp = proxy.handle(req)
                 except Exception as exc:  # a proxy bug must show as a 502, never a dropped connection

@@ -21,9 +21,15 @@ def _tests(fault: Fault) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_fault_is_caught(fault: Fault, reference_url, tmp_path):
-    with FaultProxy(reference_url, fault.on_request, fault.on_response) as proxy:
-        run = run_suite(tmp_path, f"--target-url={proxy.url}", *fault.options, tests=_tests(fault))
+def test_fault_is_caught(fault: Fault, reference_url, tmp_path, request):
+    if fault.upstream == "auth":  # the proxy stands in front of the deployment with auth; the target is plain
+        upstream = request.getfixturevalue("auth_reference_url")
+        with FaultProxy(upstream, fault.on_request, fault.on_response) as proxy:
+            where = (f"--target-url={reference_url}", f"--auth-url={proxy.url}")
+            run = run_suite(tmp_path, *where, *fault.options, tests=_tests(fault))
+    else:
+        with FaultProxy(reference_url, fault.on_request, fault.on_response) as proxy:
+            run = run_suite(tmp_path, f"--target-url={proxy.url}", *fault.options, tests=_tests(fault))
     assert run.returncode == 1, (
         f"the suite did not fail on fault {fault.name} (exit {run.returncode}):\n{run.output[-3000:]}"
     )

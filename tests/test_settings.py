@@ -47,6 +47,10 @@ def test_defaults(monkeypatch):
         ({"target_header": ["no-colon"]}, "target_header from command line --target-header: expected 'Name: value'"),
         ({"callback_host": "http://me/"}, "callback_host from command line --callback-host: expected 'host' or"),
         ({"callback_host": "me:99999"}, "callback_host from command line --callback-host: expected 'host' or"),
+        ({"auth_user": ["Authorization: Bearer x"]}, "auth_user from command line --auth-user: expected 'NAME=Header"),
+        ({"auth_user": ["A=no-colon", "B=X: y"]}, "auth_user from command line --auth-user: expected 'NAME=Header"),
+        ({"auth_user": ["A=X: 1", "B=X: 2", "C=X: 3"]}, "auth_user from command line --auth-user: expected two users"),
+        ({"auth_user": ["A=X: 1", "A=Y: 2"]}, "auth_user from command line --auth-user: expected two users, got 1"),
     ],
 )
 def test_bad_values_name_their_source(monkeypatch, cli, message):
@@ -63,6 +67,23 @@ def test_secrets_are_redacted_in_the_header():
     )
     text = "\n".join(settings.describe())
     assert "SECRET" not in text and "X-Token: <redacted>" in text
+
+
+def test_auth_users_are_parsed_in_order_and_never_shown():
+    """Two users, in the order named (the first owns, the second intrudes), a repeated name adds a header;
+    the report header and the scrubber hide every value, the bearer token on its own too."""
+    from conformance.plugin.settings import auth_users
+    from conformance.reports.results import secrets_of
+
+    raw = ["B=Authorization: Bearer token-of-b-123456", "A=Authorization: Bearer token-of-a-123456", "B=X-Org: acme"]
+    users = auth_users(raw)
+    assert list(users) == ["B", "A"]
+    assert users["B"] == ("Authorization: Bearer token-of-b-123456", "X-Org: acme")
+    settings = Settings(values={"auth_user": tuple(raw)}, sources={"auth_user": "command line"})
+    text = "\n".join(settings.describe())
+    assert "token-of" not in text and "acme" not in text and "A=Authorization: <redacted>" in text
+    found = secrets_of(settings, ["random-embedded-token"])
+    assert {"token-of-a-123456", "Bearer token-of-b-123456", "acme", "random-embedded-token"} <= set(found)
 
 
 def _clean(monkeypatch):

@@ -14,7 +14,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -249,8 +249,14 @@ def refused(
         expect_status(exchange, 404, rule="AUTH-NOT-FOUND", message=f"{where}: answered {exchange.status}, not 404")
 
 
-def owner_sees(caller: Caller, path: str, rule: str = "AUTH-OWNER-ACCESS", **params: Any) -> Any:
-    """The owner's own read still works (200): its body."""
+class Seen(NamedTuple):
+    body: Any  # the JSON body, {} when there is none
+    exchange: Exchange
+
+
+def owner_sees(caller: Caller, path: str, rule: str = "AUTH-OWNER-ACCESS", **params: Any) -> Seen:
+    """The owner's own read still works (200): its body and exchange (for the checks made on it)."""
     exchange = caller.request("GET", path, **params)
     expect_status(exchange, 200, rule=rule, message=f"GET {path}: the owner's own read answered {exchange.status}")
-    return json_of(exchange)
+    body = json_of(exchange)
+    return Seen({} if body is None else body, exchange)

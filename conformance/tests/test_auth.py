@@ -156,24 +156,30 @@ def _still_the_owners(deployment: Deployment, owned: Owned, changed: str | None,
     """After the intruder's attempt, what it could have changed of the owner's thread is as it was."""
     a, thread = deployment.owner, f"/threads/{owned.thread_id}"
     if changed == "metadata":
-        metadata = (owner_sees(a, thread) or {}).get("metadata") or {}
+        seen = owner_sees(a, thread)
+        metadata = seen.body.get("metadata") or {}
         kept = "intruder" not in metadata and metadata.get(MARKER_KEY) == owned.marker
         expect_true(kept, rule=rule, message="the other user changed the owner's thread", expected=owned.tag,
-                    actual=metadata)
+                    actual=metadata, exchange=seen.exchange)
     if changed == "state":
-        answer = ((owner_sees(a, f"{thread}/state") or {}).get("values") or {}).get("answer")
+        seen = owner_sees(a, f"{thread}/state")
+        answer = (seen.body.get("values") or {}).get("answer")
         expect_true(answer != "intruder", rule=rule, message="the other user updated the owner's thread state",
-                    expected="the owner's state", actual=answer)
+                    expected="the owner's state", actual=answer, exchange=seen.exchange)
     if changed == "runs":
-        runs = [r.get("run_id") for r in owner_sees(a, f"{thread}/runs") or [] if isinstance(r, dict)]
-        expect_ids(runs, exactly=[owned.run_id], rule=rule, message="the other user ran on the owner's thread")
+        seen = owner_sees(a, f"{thread}/runs")
+        runs = [r.get("run_id") for r in seen.body if isinstance(r, dict)]
+        expect_ids(runs, exactly=[owned.run_id], rule=rule, message="the other user ran on the owner's thread",
+                   exchange=seen.exchange)
     if changed == "run":
-        status = (owner_sees(a, f"{thread}/runs/{owned.run_id}") or {}).get("status")
-        expect_in(status, TERMINAL_RUN_STATUSES, rule=rule, message="the other user changed the owner's run")
+        seen = owner_sees(a, f"{thread}/runs/{owned.run_id}")
+        expect_in(seen.body.get("status"), TERMINAL_RUN_STATUSES, rule=rule, exchange=seen.exchange,
+                  message="the other user changed the owner's run")
     if changed == "crons":
-        found = json_of(a.request("POST", "/runs/crons/search", {"thread_id": owned.thread_id, "limit": 100})) or []
-        ids = [c.get("cron_id") for c in found if isinstance(c, dict)]
-        expect_ids(ids, exactly=[owned.cron_id], rule=rule, message="the other user made a cron on the owner's thread")
+        listed = a.request("POST", "/runs/crons/search", {"thread_id": owned.thread_id, "limit": 100})
+        ids = [c.get("cron_id") for c in json_of(listed) or [] if isinstance(c, dict)]
+        expect_ids(ids, exactly=[owned.cron_id], rule=rule, message="the other user made a cron on the owner's thread",
+                   exchange=listed)
 
 
 @pytest.mark.parametrize("name", list(THREAD_REQUESTS))
@@ -215,16 +221,20 @@ def test_the_owner_still_reaches_everything(auth_deployment, owned):
     """The owner reads its own thread, state, history, runs, run, assistant, cron and store items (the
     control: a server that refused everyone would pass every test above)."""
     a, thread = auth_deployment.owner, f"/threads/{owned.thread_id}"
-    metadata = (owner_sees(a, thread) or {}).get("metadata") or {}
-    expect_equal(metadata.get(MARKER_KEY), owned.marker, rule="AUTH-OWNER-ACCESS", message="not the owner's thread")
-    messages = ((owner_sees(a, f"{thread}/state") or {}).get("values") or {}).get("messages") or []
-    expect_equal(len(messages), owned.messages, rule="AUTH-OWNER-ACCESS", message="the owner's state changed")
+    seen = owner_sees(a, thread)
+    expect_equal((seen.body.get("metadata") or {}).get(MARKER_KEY), owned.marker, rule="AUTH-OWNER-ACCESS",
+                 message="not the owner's thread", exchange=seen.exchange)
+    seen = owner_sees(a, f"{thread}/state")
+    messages = (seen.body.get("values") or {}).get("messages") or []
+    expect_equal(len(messages), owned.messages, rule="AUTH-OWNER-ACCESS", message="the owner's state changed",
+                 exchange=seen.exchange)
     for path in (f"{thread}/history", f"{thread}/runs", f"{thread}/runs/{owned.run_id}",
                  f"/assistants/{owned.assistant_id}", f"/runs/crons/{owned.cron_id}"):
         owner_sees(a, path)
     for namespace in (owned.namespace, owned.private):
-        item = owner_sees(a, "/store/items", namespace=".".join(namespace), key=owned.key) or {}
-        expect_equal(item.get("value"), owned.value, rule="AUTH-OWNER-ACCESS", message="the owner's item changed")
+        seen = owner_sees(a, "/store/items", namespace=".".join(namespace), key=owned.key)
+        expect_equal(seen.body.get("value"), owned.value, rule="AUTH-OWNER-ACCESS", exchange=seen.exchange,
+                     message="the owner's item changed")
 
 
 # ------------------------------------------------------------------------------ thread search and count
@@ -295,10 +305,11 @@ def test_other_users_assistant_is_out_of_reach(auth_deployment, owned, contract,
     refused(exchange, owned, rule="AUTH-ASSISTANT-HIDDEN", contract=contract, operation=operation_of(request),
             allowed=allowed, not_found=name != "same-id")
     if could_change:
-        metadata = (owner_sees(auth_deployment.owner, f"/assistants/{owned.assistant_id}") or {}).get("metadata") or {}
+        seen = owner_sees(auth_deployment.owner, f"/assistants/{owned.assistant_id}")
+        metadata = seen.body.get("metadata") or {}
         kept = "intruder" not in metadata and metadata.get(MARKER_KEY) == owned.marker
         expect_true(kept, rule="AUTH-ASSISTANT-HIDDEN", message="the other user changed the owner's assistant",
-                    expected=owned.tag, actual=metadata)
+                    expected=owned.tag, actual=metadata, exchange=seen.exchange)
 
 
 ASSISTANT_SEARCHES = {
@@ -340,9 +351,10 @@ def test_other_users_cron_is_out_of_reach(auth_deployment, owned, contract, name
     method, path = owned.fill(request).split(" ", 1)
     exchange = auth_deployment.intruder.request(method, path, body)
     refused(exchange, owned, rule="AUTH-CRON-HIDDEN", contract=contract, operation=operation_of(request))
-    enabled = (owner_sees(auth_deployment.owner, f"/runs/crons/{owned.cron_id}") or {}).get("enabled")
+    seen = owner_sees(auth_deployment.owner, f"/runs/crons/{owned.cron_id}")
+    enabled = seen.body.get("enabled")
     expect_true(enabled is not False, rule="AUTH-CRON-HIDDEN", message="the other user changed the owner's cron",
-                expected="enabled", actual=enabled)
+                expected="enabled", actual=enabled, exchange=seen.exchange)
 
 
 @pytest.mark.parametrize("name", ["thread", "assistant", "everything"])
@@ -388,8 +400,8 @@ def test_other_users_store_item_cannot_be_changed(auth_deployment, owned, action
         exchange = b.request("DELETE", "/store/items", where)
     expect_true(exchange.status < 500, rule="AUTH-STORE-ISOLATION", message=f"{exchange.method} /store/items failed",
                 expected="an answer", actual=exchange.status, exchange=exchange)
-    item = owner_sees(auth_deployment.owner, "/store/items", namespace=".".join(owned.namespace), key=owned.key) or {}
-    expect_equal(item.get("value"), owned.value, rule="AUTH-STORE-ISOLATION",
+    seen = owner_sees(auth_deployment.owner, "/store/items", namespace=".".join(owned.namespace), key=owned.key)
+    expect_equal(seen.body.get("value"), owned.value, rule="AUTH-STORE-ISOLATION", exchange=seen.exchange,
                  message=f"another user's {action} reached the owner's store item")
     b.request("DELETE", "/store/items", where)  # the intruder's own item, if it made one
 
