@@ -13,7 +13,7 @@ from conformance.contract.checks import expect_equal, expect_true
 from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX, INTERRUPT_QUESTION, STEP_NODES
 from conformance.tests.flows import Api, human
-from conformance.tests.values import contents
+from conformance.tests.values import contents, interrupt_values
 
 pytestmark = pytest.mark.area("runs-interrupt")
 
@@ -85,7 +85,7 @@ def test_interrupt_leaves_the_thread_interrupted(stops, contract):
     contract.validate(s.stopped, WAIT, status=200, rule="RUNS-WAIT")
     thread = _thread(s.thread, contract)
     expect_equal(thread.get("status"), "interrupted", rule="RUNS-INTERRUPT", exchange=s.thread)
-    values = [i.get("value") for items in (thread.get("interrupts") or {}).values() for i in items or []]
+    values = interrupt_values(thread.get("interrupts"))
     expect_equal(values, [INTERRUPT_QUESTION], rule="RUNS-INTERRUPT", exchange=s.thread)
 
 

@@ -36,3 +36,11 @@ def contents(values: Any) -> list[Any]:
 def conversation(values: Any) -> list[tuple[Any, Any]]:
     """(type, content) of each message in ``values``, in order: ``[("human", "hi"), ("ai", "echo: hi")]``."""
     return [(m.get("type"), m.get("content")) for m in messages(values)]
+
+
+def interrupt_values(interrupts: Any) -> list[Any]:
+    """The values of a thread's ``interrupts`` (an object of task id -> list of Interrupt objects; the
+    document says only "object"): what each listed interrupt carries, the entry itself where it is no object."""
+    lists = interrupts.values() if isinstance(interrupts, dict) else []
+    entries = [entry for listed in lists for entry in (listed if isinstance(listed, list) else [listed])]
+    return [entry.get("value") if isinstance(entry, dict) else entry for entry in entries]
