@@ -1,8 +1,9 @@
 """The long-term memory store (/store/...): what is written is what is read, and every option is applied.
 
 Everything lives under ``["conformance", <session id>, ...]``; each fixture deletes exactly the items it
-wrote. GET /store/items takes the namespace as one query value with the labels joined by "." (as the
-official client sends it and the reference reads it), which is why a label may not hold a period.
+wrote. GET /store/items takes the namespace as one query value with the labels joined by "." (erratum
+E-STORE-2: the document's array parameter is what neither the official client sends nor the reference
+reads), which is why a label may not hold a period.
 """
 
 from __future__ import annotations
