@@ -147,6 +147,7 @@ class Sending(TypedDict, total=False):
     """What a request sends besides its method and path."""
 
     json_body: Any  # the JSON body (None: no body)
+    content: bytes | None  # a body sent byte for byte instead (one that is not JSON on purpose); give its content type
     params: dict[str, Any] | None  # query parameters
     headers: dict[str, str] | None  # this request's own headers: shown in its reproduction unless secret
 
@@ -217,6 +218,8 @@ class ApiClient:
         kwargs: dict[str, Any] = {"params": sending.get("params"), "headers": sending.get("headers")}
         if sending.get("json_body") is not None:
             kwargs["json"] = sending["json_body"]
+        elif sending.get("content") is not None:
+            kwargs["content"] = sending["content"]
         if timeout is not None:
             kwargs["timeout"] = timeout
         return self.http.build_request(method, path, **kwargs)

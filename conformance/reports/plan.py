@@ -30,6 +30,7 @@ AREAS = (
     "system",
     "mcp",
     "a2a",
+    "protocol",
     "sdk",
     "sdk-js",
     "properties",

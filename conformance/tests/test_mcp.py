@@ -1,7 +1,12 @@
-"""MCP (Streamable HTTP at /mcp): what an MCP client needs from an Agent Server.
+"""MCP (Streamable HTTP at /mcp/): what an MCP client needs from an Agent Server.
 
-The reference serves the endpoint at /mcp and answers the documented /mcp/ with a 307 to it (a property-
-layer expected failure), so these tests call /mcp and hold the answers to the document's POST /mcp/.
+The document's path is /mcp/; the MCP guide says "The MCP endpoint is available at /mcp". The reference
+serves /mcp and answers /mcp/ with 307 Temporary Redirect to it (GraphHarbor does the opposite: it serves
+/mcp/ and redirects /mcp). MCP clients follow such a redirect (the Python SDK's HTTP client is made with
+follow_redirects=True, a browser's fetch follows one), and a 307 or 308 keeps the method and the body. So
+these tests call the document's /mcp/ and follow one redirect that stays on the target, as a client does,
+then hold the answer to the document's operation; whether /mcp/ answers without a redirect is a test of its
+own (test_the_endpoint_answers_at_its_documented_path), so a redirect is one finding, not one per test.
 Which assistants become tools depends on the deployment: langgraph-api 0.16.7 lists every assistant whose
 input schema it can generate (langgraph_api/api/mcp/_handlers.py, handle_tools_list: an assistant whose
 GET /assistants/{id}/schemas answers input_schema null is left out), one tool per assistant name (made a
@@ -15,7 +20,9 @@ assistant with the arguments as its input (a stateless wait).
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -26,7 +33,10 @@ from conformance.tests.flows import expect_jsonrpc
 
 pytestmark = pytest.mark.area("mcp")
 
+PATH = "/mcp/"
 OPERATION = "POST /mcp/"
+GET_OPERATION = "GET /mcp/"
+DELETE_OPERATION = "DELETE /mcp/"
 ACCEPT = {"accept": "application/json, text/event-stream"}
 PROTOCOL_VERSION = "2025-06-18"
 MAX_PAGES = 20
@@ -40,8 +50,27 @@ def tool_name(assistant_name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_\-.]", "", re.sub(r"\s+", "_", assistant_name.strip()))[:128]
 
 
+def _redirect(exchange: Exchange) -> str | None:
+    """Where a 307 or 308 answer sends the client, when that is on the same target (scheme, host, port)."""
+    location = exchange.headers.get("location")
+    if exchange.status not in (307, 308) or not location:
+        return None
+    target = urljoin(exchange.url, location)
+    return target if urlsplit(target)[:2] == urlsplit(exchange.url)[:2] and target != exchange.url else None
+
+
+def send(client: ApiClient, method: str, *, body: Any = None, headers: dict[str, str] | None = None) -> Exchange:
+    """A request to the MCP endpoint at its documented path, following one redirect on the target as MCP
+    clients do (307/308 keep the method and the body); both exchanges are recorded."""
+    exchange = client.request(method, PATH, json_body=body, headers=headers or ACCEPT)
+    target = _redirect(exchange)
+    if target is not None:
+        exchange = client.request(method, target, json_body=body, headers=headers or ACCEPT)
+    return exchange
+
+
 def _rpc(client: ApiClient, body: dict[str, Any]) -> Exchange:
-    return client.post("/mcp", json=body, headers=ACCEPT)
+    return send(client, "POST", body=body)
 
 
 def _result(contract, exchange: Exchange, request_id: Any, rule: str) -> dict:
@@ -183,3 +212,31 @@ def test_calling_an_unknown_tool_is_a_jsonrpc_error(client, contract):
     not_error = f"{OPERATION}: an unknown tool was not answered with a JSON-RPC error"
     wanted, rule = {"error": {"code": "an integer", "message": "..."}}, "MCP-TOOLS-CALL-UNKNOWN"
     expect_true(is_error, rule=rule, message=not_error, expected=wanted, actual=body, exchange=exchange)
+
+
+def test_the_endpoint_answers_at_its_documented_path(client, contract):
+    """POST /mcp/ (the document's path) answers initialize itself, not with a redirect to another path."""
+    request = {"jsonrpc": "2.0", "id": "path-1", "method": "ping"}
+    exchange = client.post(PATH, json=request, headers=ACCEPT)
+    contract.validate(exchange, OPERATION, status=200, rule="MCP-ENDPOINT")
+
+
+def test_get_opens_no_stream(client, contract):
+    """GET on the endpoint answers 405: the server offers no server-to-client event stream (the document's
+    only answer for GET, as the Streamable HTTP transport requires of a server without one)."""
+    exchange = send(client, "GET", headers={"accept": "text/event-stream"})
+    contract.validate(exchange, GET_OPERATION, status=405, rule="MCP-GET")
+
+
+def test_delete_terminates_no_session_and_changes_nothing(client, contract):
+    """DELETE on the endpoint (terminate a session) answers 404, Session not found: the server keeps no
+    sessions, so there is none to end, and the endpoint goes on answering tools/list as before."""
+    before, _ = _tools(client, contract)
+    session = {**ACCEPT, "mcp-session-id": str(uuid.uuid4())}
+    exchange = send(client, "DELETE", headers=session)
+    contract.validate(exchange, DELETE_OPERATION, status=404, rule="MCP-DELETE")
+    after, listing = _tools(client, contract)
+    names = sorted(str(t.get("name")) for t in after if isinstance(t, dict))
+    earlier = sorted(str(t.get("name")) for t in before if isinstance(t, dict))
+    changed = "tools/list answers other tools after a DELETE that should change nothing"
+    expect_equal(names, earlier, rule="MCP-DELETE", message=changed, exchange=listing)

@@ -102,3 +102,27 @@ def test_metrics_json_is_an_object(client, contract):
     filled, empty = isinstance(body, dict) and body, "GET /metrics?format=json: not a non-empty object"
     wanted = "an object of metrics"
     expect_true(filled, rule="SYSTEM-METRICS-JSON", message=empty, expected=wanted, actual=body, exchange=exchange)
+
+
+DOCS_OPERATION = "GET /docs"
+HTML_DOCUMENT = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+
+
+def test_docs_is_a_page_that_documents_the_api(client, contract):
+    """GET /docs answers an HTML page (the local API reference), and that page documents this API: it holds
+    the document's operations (their operationIds) or loads the document from /openapi.json."""
+    exchange = client.get("/docs")
+    page = contract.validate(exchange, DOCS_OPERATION, status=200, rule="SYSTEM-DOCS")
+    page = page if isinstance(page, str) else exchange.text
+    html, not_html = bool(HTML_DOCUMENT.search(page[:2000])), "GET /docs: the page is not an HTML document"
+    wanted = "<!doctype html> or <html> at the start"
+    shown = exchange.body_excerpt(120)
+    expect_true(html, rule="SYSTEM-DOCS", message=not_html, expected=wanted, actual=shown, exchange=exchange)
+    operation_ids = [op.get("operationId") for op in contract.operations.values() if op.get("operationId")]
+    absent = [name for name in operation_ids if name not in page]
+    documents = "/openapi.json" in page or not absent
+    message = "GET /docs: the page neither holds the API's operations nor loads /openapi.json"
+    wanted = f"every operationId of the document ({len(operation_ids)}) or a reference to /openapi.json"
+    shown = f"{len(absent)} operationIds absent, e.g. {absent[:3]}"
+    rule = "SYSTEM-DOCS-DOCUMENT"
+    expect_true(documents, rule=rule, message=message, expected=wanted, actual=shown, exchange=exchange)

@@ -1,5 +1,5 @@
 """Managing threads: create (thread_id, if_exists, supersteps, ttl), patch, delete, copy, count, prune,
-and the thread's own event stream."""
+the thread's own event stream, and the storage its checkpoints occupy."""
 
 from __future__ import annotations
 
@@ -358,11 +358,97 @@ def test_unknown_thread_stream_is_404(api):
     api.contract.validate_body(exchange.json(), "ErrorResponse", exchange=exchange)
 
 
+# ------------------------------------------------------------------------------------------ storage
+STORAGE = "GET /threads/{thread_id}/storage"
+SECTIONS = ("checkpoints", "channel_values", "pending_writes")
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _storage(api: Api, thread_id: str, rule: str) -> tuple[dict, Exchange]:
+    """The thread's storage, about that thread, its sums holding: total_bytes is the sum of the three
+    sections, and channel_values' count and bytes are the sums of its channels' versions and bytes."""
+    exchange = api.client.get(f"/threads/{thread_id}/storage")
+    storage = api.contract.validate(exchange, STORAGE, status=200, rule=rule)
+    storage = storage if isinstance(storage, dict) else {}
+    other = f"{STORAGE}: the answer is about another thread"
+    expect_equal(storage.get("thread_id"), thread_id, rule=rule, message=other, exchange=exchange)
+    sections = {name: storage.get(name) if isinstance(storage.get(name), dict) else {} for name in SECTIONS}
+    parts = [_count(sections[name].get("bytes")) for name in SECTIONS]
+    if all(part is not None for part in parts):  # a part that is no number is the schema's finding
+        message = f"{STORAGE}: total_bytes is not the sum of the three sections' bytes"
+        expect_equal(storage.get("total_bytes"), sum(parts), rule="STORAGE-TOTAL", message=message, exchange=exchange)
+    values = sections["channel_values"]
+    channels = [c for c in (values.get("by_channel") or {}).values() if isinstance(c, dict)]
+    versions, sizes = [_count(c.get("versions")) for c in channels], [_count(c.get("bytes")) for c in channels]
+    if None not in versions and None not in sizes:
+        shown = {"count": values.get("count"), "bytes": values.get("bytes")}
+        wanted = {"count": sum(versions), "bytes": sum(sizes)}
+        message = f"{STORAGE}: channel_values' count and bytes are not the sums over its channels"
+        expect_equal(shown, wanted, rule="STORAGE-CHANNELS", message=message, exchange=exchange)
+    return storage, exchange
+
+
+def _checkpoints(storage: dict) -> dict:
+    return storage.get("checkpoints") if isinstance(storage.get("checkpoints"), dict) else {}
+
+
+def test_storage_of_a_new_thread_is_empty(api):
+    """A thread that has no checkpoint yet (its history is empty) occupies nothing: no checkpoint counted,
+    total_bytes 0."""
+    thread_id = api.create_thread()["thread_id"]
+    history, _ = _history(api, thread_id)
+    storage, exchange = _storage(api, thread_id, "STORAGE-CHECKPOINTS")
+    shown = {"checkpoints": _checkpoints(storage).get("count"), "total_bytes": storage.get("total_bytes")}
+    wanted = {"checkpoints": len(history), "total_bytes": 0}
+    message = f"{STORAGE}: a thread without checkpoints occupies storage"
+    expect_equal(shown, wanted, rule="STORAGE-CHECKPOINTS", message=message, exchange=exchange)
+
+
+def test_storage_counts_the_checkpoints_of_each_run(api):
+    """After a run, the checkpoints counted are the thread's checkpoints (as many as its history lists) and
+    the state's channel (messages) has stored versions; a second run adds checkpoints and bytes."""
+    thread_id = api.create_thread()["thread_id"]
+    seen = []
+    for text in ("stored once", "stored twice"):
+        run, _ = api.start_run(thread_id, "agent", human(text), schema=False)
+        api.wait_run(thread_id, run["run_id"], schema=False)
+        history, _ = _history(api, thread_id, limit=1000)
+        storage, exchange = _storage(api, thread_id, "STORAGE-CHECKPOINTS")
+        message = f"{STORAGE}: checkpoints.count is not the number of the thread's checkpoints (its history)"
+        count = _checkpoints(storage).get("count")
+        expect_equal(count, len(history), rule="STORAGE-CHECKPOINTS", message=message, exchange=exchange)
+        messages = ((storage.get("channel_values") or {}).get("by_channel") or {}).get("messages") or {}
+        stored = (_count(messages.get("versions")) or 0) > 0 and (_count(messages.get("bytes")) or 0) > 0
+        message = f"{STORAGE}: the state's messages channel has no stored versions or bytes"
+        wanted = {"versions": ">= 1", "bytes": "> 0"}
+        expect_true(
+            stored, rule="STORAGE-CHANNELS", message=message, expected=wanted, actual=messages, exchange=exchange
+        )
+        seen.append((storage, exchange))
+    (first, _), (second, exchange) = seen
+    grew = [
+        (_count(after) or 0) > (_count(before) or 0)
+        for before, after in (
+            (first.get("total_bytes"), second.get("total_bytes")),
+            (_checkpoints(first).get("bytes"), _checkpoints(second).get("bytes")),
+        )
+    ]
+    shown = {"total_bytes": [first.get("total_bytes"), second.get("total_bytes")]}
+    message = f"{STORAGE}: a second run added no bytes"
+    expect_true(
+        all(grew), rule="STORAGE-CHECKPOINTS", message=message, expected="more bytes", actual=shown, exchange=exchange
+    )
+
+
 # ------------------------------------------------------------------------------------------- errors
 UNKNOWN = {  # case -> (method, path suffix, body, operation)
     "get": ("GET", "", None, "GET /threads/{thread_id}"),
     "patch": ("PATCH", "", {"metadata": {"a": 1}}, "PATCH /threads/{thread_id}"),
     "delete": ("DELETE", "", None, "DELETE /threads/{thread_id}"),
+    "storage": ("GET", "/storage", None, STORAGE),
 }
 
 
@@ -380,6 +466,7 @@ MALFORMED = {
     "delete": ("DELETE", "", None, "DELETE /threads/{thread_id}"),
     "copy": ("POST", "/copy", None, "POST /threads/{thread_id}/copy"),
     "stream": ("GET", "/stream", None, "GET /threads/{thread_id}/stream"),
+    "storage": ("GET", "/storage", None, STORAGE),
 }
 
 
