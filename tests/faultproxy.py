@@ -148,6 +148,8 @@ class FaultProxy:
         request = self.http.build_request(req.method, url, content=body, headers=headers)
         response = self.http.send(request, stream=True)
         kept = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
+        if kept.get("location", "").startswith(self.upstream + "/"):  # a redirect points back through the proxy,
+            kept["location"] = self.url + kept["location"][len(self.upstream) :]  # as a reverse proxy rewrites it
         if kept.get("content-type", "").startswith("text/event-stream"):
             return Resp(response.status_code, kept, stream=response)  # never buffered: streams may not end
         try:

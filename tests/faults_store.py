@@ -947,4 +947,49 @@ PROTOCOL_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: tuple[Fault, ...] = STORE_FAULTS + SYSTEM_FAULTS + CRON_FAULTS + PROTOCOL_FAULTS
+ENDPOINT_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "mcp-get-opens-a-stream",
+        "GET on the MCP endpoint answers 200 with an (empty) event stream instead of 405",
+        (MC + "test_get_opens_no_stream",),
+        "MCP-GET",
+        on_request=lambda req: (
+            Resp(200, {"content-type": "text/event-stream"}, b": no events\n\n")
+            if req.method == "GET" and req.path.rstrip("/") == "/mcp"
+            else None
+        ),
+    ),
+    Fault(
+        "mcp-delete-answers-200",
+        "DELETE on the MCP endpoint answers 200 as if it had ended a session",
+        (MC + "test_delete_terminates_no_session_and_changes_nothing",),
+        "MCP-DELETE",
+        on_response=lambda req, resp: (
+            setattr(resp, "status", 200) if req.method == "DELETE" and req.path == "/mcp" else None
+        ),
+    ),
+    Fault(
+        "docs-page-documents-nothing",
+        "GET /docs answers an HTML page that neither holds the API's operations nor loads /openapi.json",
+        (SY + "test_docs_is_a_page_that_documents_the_api",),
+        "SYSTEM-DOCS-DOCUMENT",
+        on_request=lambda req: (
+            Resp(200, {"content-type": "text/html"}, b"<!doctype html><html><body>API docs</body></html>")
+            if req.is_("GET", "/docs")
+            else None
+        ),
+    ),
+    Fault(
+        "docs-not-html",
+        "GET /docs answers the OpenAPI document as JSON instead of an HTML page",
+        (SY + "test_docs_is_a_page_that_documents_the_api",),
+        "CONTRACT-CONTENT-TYPE",
+        on_request=lambda req: (
+            Resp(200, {"content-type": "application/json"}, b'{"openapi": "3.1.0", "paths": {}}')
+            if req.is_("GET", "/docs")
+            else None
+        ),
+    ),
+)
+
+FAULTS: tuple[Fault, ...] = STORE_FAULTS + SYSTEM_FAULTS + CRON_FAULTS + PROTOCOL_FAULTS + ENDPOINT_FAULTS

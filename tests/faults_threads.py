@@ -284,6 +284,41 @@ def _write_then_refuse(req: Req) -> Resp | None:
 
 SILENT_STREAM = b": heartbeat\n\n"
 
+# ------------------------------------------------------------------------------------------ storage
+STORAGE_EMPTY = {
+    "total_bytes": 0,
+    "checkpoints": {"count": 0, "bytes": 0},
+    "channel_values": {"count": 0, "bytes": 0, "by_channel": {}},
+    "pending_writes": {"count": 0, "bytes": 0},
+}
+
+
+def _storage_total_plus_pending(storage: Any) -> Any:
+    """total_bytes leaves out the pending writes."""
+    if isinstance(storage, dict) and isinstance(storage.get("pending_writes"), dict):
+        storage["total_bytes"] = storage.get("total_bytes", 0) - storage["pending_writes"].get("bytes", 0) + 1
+    return storage
+
+
+def _storage_one_checkpoint_more(storage: Any) -> Any:
+    """checkpoints.count counts one more checkpoint than the thread has."""
+    if isinstance(storage, dict) and isinstance(storage.get("checkpoints"), dict):
+        storage["checkpoints"]["count"] = storage["checkpoints"].get("count", 0) + 1
+    return storage
+
+
+def _storage_channels_undercounted(storage: Any) -> Any:
+    """channel_values counts each channel once, not once per version."""
+    values = storage.get("channel_values") if isinstance(storage, dict) else None
+    if isinstance(values, dict) and values.get("by_channel"):
+        values["count"] = len(values["by_channel"])
+    return storage
+
+
+def _unknown_thread_storage(req: Req) -> dict:
+    return {"thread_id": req.path.split("/")[2], **STORAGE_EMPTY}
+
+
 FAULTS: tuple[Fault, ...] = (
     # --- threads: create ---------------------------------------------------------------------------
     Fault(
@@ -799,5 +834,38 @@ FAULTS: tuple[Fault, ...] = (
         (AS + "test_invalid_request_is_422[get-malformed-id]", AS + "test_invalid_request_is_422[search-limit-0]"),
         "ASSISTANTS-VALIDATION",
         on_response=_assistants_422_as_400,
+    ),
+    # --- thread storage ---------------------------------------------------------------------------------
+    Fault(
+        "storage-total-not-the-sum",
+        "GET /threads/{id}/storage answers a total_bytes that is not the sum of its sections",
+        (TH + "test_storage_of_a_new_thread_is_empty", TH + "test_storage_counts_the_checkpoints_of_each_run"),
+        "STORAGE-TOTAL",
+        on_response=json_response("GET", "/threads/*/storage", _storage_total_plus_pending),
+    ),
+    Fault(
+        "storage-checkpoint-miscounted",
+        "GET /threads/{id}/storage counts one checkpoint more than the thread's history holds",
+        (TH + "test_storage_of_a_new_thread_is_empty", TH + "test_storage_counts_the_checkpoints_of_each_run"),
+        "STORAGE-CHECKPOINTS",
+        on_response=json_response("GET", "/threads/*/storage", _storage_one_checkpoint_more),
+    ),
+    Fault(
+        "storage-channels-undercounted",
+        "GET /threads/{id}/storage counts each channel once, not each of its versions",
+        (TH + "test_storage_counts_the_checkpoints_of_each_run",),
+        "STORAGE-CHANNELS",
+        on_response=json_response("GET", "/threads/*/storage", _storage_channels_undercounted),
+    ),
+    Fault(
+        "storage-unknown-thread-empty",
+        "GET /threads/{id}/storage of a thread that does not exist answers 200, an empty storage",
+        (TH + "test_unknown_thread_is_404[storage]",),
+        "THREADS-NOT-FOUND",
+        on_response=lambda req, resp: (
+            setattr(resp, "json", _unknown_thread_storage(req)) or setattr(resp, "status", 200)
+            if req.is_("GET", "/threads/*/storage") and resp.status == 404
+            else None
+        ),
     ),
 )

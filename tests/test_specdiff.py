@@ -501,7 +501,10 @@ def test_coverage_of_the_real_tests():
     covered = specupdate.coverage()
     assert "test_thread_state.py::test_fresh_thread_state_is_empty" in covered["GET /threads/{thread_id}/state"]
     assert any(t.startswith("test_thread_search.py::") for t in covered["POST /threads/search"])
-    assert "GET /threads/{thread_id}/storage" not in covered
+    assert "test_threads.py::test_storage_of_a_new_thread_is_empty" in covered["GET /threads/{thread_id}/storage"]
+    protocol = ("POST /threads/{thread_id}/stream/events", "POST /threads/{thread_id}/commands")
+    assert all(any(t.startswith("test_protocol.py::") for t in covered[op]) for op in protocol)
+    assert {"GET /mcp/", "DELETE /mcp/", "GET /docs"} <= set(covered)
 
 
 def test_coverage_follows_constants_helpers_fixtures_and_flows(tmp_path: Path):
