@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from conformance.cli import main
-from conformance.contract.document import load_errata, moved_upstream
+from conformance.contract.document import default_contract, load_errata, moved_upstream
 from conformance.contract.exchanges import ExchangeFile, ExchangeLog
 from conformance.paths import PACKAGE_DIR, spec_dir
 from conformance.spectools import gate as specgate
@@ -505,6 +505,10 @@ def test_coverage_of_the_real_tests():
     protocol = ("POST /threads/{thread_id}/stream/events", "POST /threads/{thread_id}/commands")
     assert all(any(t.startswith("test_protocol.py::") for t in covered[op]) for op in protocol)
     assert {"GET /mcp/", "DELETE /mcp/", "GET /docs"} <= set(covered)
+    # Every operation of the contract has a behavioural test (64 of 64 for langgraph-api 0.16.7), helper
+    # classes' operations included, and a cron or store search is not taken for the thread search.
+    assert set(covered) == set(default_contract().operations)
+    assert not [t for t in covered["POST /threads/search"] if t.startswith(("test_crons.py", "test_store.py"))]
 
 
 def test_coverage_follows_constants_helpers_fixtures_and_flows(tmp_path: Path):
@@ -514,6 +518,8 @@ def test_coverage_follows_constants_helpers_fixtures_and_flows(tmp_path: Path):
         "        return self.contract.validate(x, 'POST /things', status=200)\n"
         "    def create_twice(self):\n"
         "        return self.create()\n"
+        "    def search(self):\n"
+        "        return self.contract.validate(x, 'POST /things/search')\n"
     )
     (tmp_path / "conftest.py").write_text(
         "import pytest\n@pytest.fixture\ndef made(api):\n    return api.contract.validate(e, 'PUT /made')\n"
@@ -521,6 +527,11 @@ def test_coverage_follows_constants_helpers_fixtures_and_flows(tmp_path: Path):
     (tmp_path / "test_things.py").write_text(
         "import re\n"
         "OP = 'GET /things/{id}'\n"
+        "PATTERN = re.compile('x')\n"
+        "class Crates:\n"
+        "    def search(self):\n"
+        "        operation = 'POST /crates/search' if self.deep else 'POST /crates/all'\n"
+        "        return self.api.contract.validate(e, operation)\n"
         "def _get(api):\n    return api.contract.validate(e, OP, status=200)\n"
         "def test_direct(contract):\n    contract.validate(e, 'DELETE /things/{id}')\n"
         "def test_helper(api):\n    _get(api)\n"
@@ -528,13 +539,23 @@ def test_coverage_follows_constants_helpers_fixtures_and_flows(tmp_path: Path):
         "def test_fixture(made):\n    pass\n"
         "def test_module_call_is_not_a_flow():\n    re.create_twice()\n"
         "def test_mentions_only(api):\n    print('GET /elsewhere')\n"
+        "def test_own_class_not_the_flow(crates):\n    crates.search()\n"
+        "def test_api_search_is_the_flow(api):\n    api.search()\n"
+        "def test_pattern_search_is_no_flow(api):\n    PATTERN.search('y')\n"
+        "def test_put_together(contract):\n"
+        "    contract.validate(e, 'GET /things/{id}' + ('/parts/{part}' if deep else '/parts'))\n"
     )
     (tmp_path / "test_broken.py").write_text("def test_(:\n")
     covered = specupdate.coverage(tmp_path, tmp_path / "flows.py")
     assert covered == {
         "DELETE /things/{id}": ["test_things.py::test_direct"],
         "GET /things/{id}": ["test_things.py::test_helper"],
+        "GET /things/{id}/parts": ["test_things.py::test_put_together"],
+        "GET /things/{id}/parts/{part}": ["test_things.py::test_put_together"],
+        "POST /crates/all": ["test_things.py::test_own_class_not_the_flow"],
+        "POST /crates/search": ["test_things.py::test_own_class_not_the_flow"],
         "POST /things": ["test_things.py::test_flow"],
+        "POST /things/search": ["test_things.py::test_api_search_is_the_flow"],
         "PUT /made": ["test_things.py::test_fixture"],
     }
 
