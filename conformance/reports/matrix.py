@@ -133,7 +133,39 @@ def _score(verdict: dict[str, Any] | None) -> str:
     return f"{verdict['passed']}/{total}{percent}"
 
 
-def render(implementations: list[Implementation]) -> str:
+NOT_RUNNABLE = "not-runnable.yaml"  # beside the report folders: implementations found but not certified here
+
+
+def load_not_runnable(reports: Path) -> list[dict[str, str]]:
+    """The implementations that were looked at and could not be run here, each with its reason."""
+    import yaml
+
+    path = reports / NOT_RUNNABLE
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = data.get("not_runnable") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("reason") for e in entries):
+        raise MatrixError(f"{path}: expected not_runnable: a list of {{name, version, reason}}")
+    return sorted(entries, key=lambda e: str(e.get("name")))
+
+
+def _not_runnable_lines(entries: list[dict[str, str]]) -> list[str]:
+    if not entries:
+        return []
+    lines = [
+        "## Not certified here",
+        "",
+        "Implementations that were found but cannot run on this project's CI machines; none of them is a pass.",
+        "",
+        "| implementation | version | why not |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {_cell(e.get('name', '?'))} | {_cell(e.get('version', '?'))} | {_cell(e['reason'])} |" for e in entries]
+    return [*lines, ""]
+
+
+def render(implementations: list[Implementation], not_runnable: list[dict[str, str]] | None = None) -> str:
     lines = [
         "# Conformance results",
         "",
@@ -186,6 +218,7 @@ def render(implementations: list[Implementation]) -> str:
             + " |"
         )
     lines.append("")
+    lines += _not_runnable_lines(not_runnable or [])
 
     by_area: dict[str, dict[str, list[dict[str, Any]]]] = {}  # area -> implementation -> tests
     ids_by_area: dict[str, set[str]] = {}
@@ -228,4 +261,4 @@ def render(implementations: list[Implementation]) -> str:
 
 def build(reports: Path, output: Path | None = None, include_ignored: bool = False) -> tuple[Path, str]:
     """Render the matrix for ``reports``; returns where it belongs and its text (the caller writes it)."""
-    return output or reports / "README.md", render(load(reports, include_ignored))
+    return output or reports / "README.md", render(load(reports, include_ignored), load_not_runnable(reports))
