@@ -161,7 +161,9 @@ def _not_runnable_lines(entries: list[dict[str, str]]) -> list[str]:
         "| implementation | version | why not |",
         "| --- | --- | --- |",
     ]
-    lines += [f"| {_cell(e.get('name', '?'))} | {_cell(e.get('version', '?'))} | {_cell(e['reason'])} |" for e in entries]
+    for entry in entries:
+        name, version = _cell(entry.get("name", "?")), _cell(entry.get("version", "?"))
+        lines.append(f"| {name} | {version} | {_cell(entry['reason'])} |")
     return [*lines, ""]
 
 
