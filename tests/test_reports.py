@@ -485,3 +485,20 @@ def test_report_folder_is_not_ignored_by_git():
         ["git", "check-ignore", "-q", "reports/langgraph-api-0.16.7-inmem/results.json"], cwd=REPO, check=False
     )
     assert ignored.returncode == 1, "the reference's results.json must be committed (see .gitignore)"
+
+
+def test_matrix_names_the_implementations_not_runnable_here(tmp_path):
+    """An implementation that cannot run here is listed with its reason, never silently absent; a file
+    without reasons is refused."""
+    from conformance.reports import matrix
+
+    (tmp_path / matrix.NOT_RUNNABLE).write_text(
+        "not_runnable:\n  - {name: Example, version: '1.0', reason: needs a toolchain CI lacks}\n", encoding="utf-8"
+    )
+    _, text = matrix.build(tmp_path, None)
+    assert "## Not certified here" not in text  # no implementation certified: the page says so first
+    rows = matrix._not_runnable_lines(matrix.load_not_runnable(tmp_path))
+    assert any("Example" in row and "needs a toolchain CI lacks" in row for row in rows)
+    (tmp_path / matrix.NOT_RUNNABLE).write_text("not_runnable:\n  - {name: Example}\n", encoding="utf-8")
+    with pytest.raises(matrix.MatrixError):
+        matrix.load_not_runnable(tmp_path)
