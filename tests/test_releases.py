@@ -211,6 +211,25 @@ def test_a_finding_that_a_deadline_ran_out_is_listed_not_strict():
     assert strict == {"test_a.py::test_late": False, "test_a.py::test_slow": False, "test_a.py::test_wrong": True}
 
 
+def test_a_stale_test_keeps_its_other_findings_listed():
+    """A test one of whose listed findings went away (stale) may still show others: a new baseline lists
+    those, and only those."""
+    finding = {"rule": "CONTRACT-CONTENT-TYPE", "message": "GET /x: content type '(none)' is not documented"}
+    results = {
+        "target": {"name": "x"},
+        "tests": [
+            {
+                "id": "conformance/tests/test_a.py::test_half_fixed",
+                "outcome": "stale",
+                "detail": {**finding, "message": "listed finding(s) no longer seen: ...", "findings": [finding]},
+            }
+        ],
+    }
+    written = baseline(results)["expected_failures"]
+    assert [(e["test"], e["rule"]) for e in written] == [("test_a.py::test_half_fixed", "CONTRACT-CONTENT-TYPE")]
+    assert "no longer seen" not in str(written)
+
+
 def test_baseline_states_the_release_and_keeps_what_was_declared_by_hand(tmp_path):
     results = {
         "target": {"name": "old-server"},

@@ -145,10 +145,13 @@ def baseline(
     before_entries = [e for e in (previous or {}).get("expected_failures", []) or [] if isinstance(e, dict)]
     entries: list[dict[str, Any]] = []
     for test in results["tests"]:
-        if test["outcome"] not in ("failed", "expected failure"):
+        if test["outcome"] not in ("failed", "expected failure", "stale"):
             continue
         short = _short_id(test["id"])
-        for finding in findings_of(test.get("detail") or {}):
+        detail = test.get("detail") or {}
+        # A stale test (a listed finding no longer shows) may still show others: those stay listed.
+        found = findings_of(detail) if test["outcome"] != "stale" else list(detail.get("findings") or [])
+        for finding in found:
             entry: dict[str, Any] = {"test": short}
             if finding.get("rule"):
                 entry["rule"] = finding["rule"]
