@@ -7,6 +7,8 @@ operations each test exercised equal a serial run's. Bad input still gets one li
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from conformance.plugin.expected import default_for
@@ -24,6 +26,18 @@ SLICE = [
     "test_properties.py::test_operation[POST /threads/search]",
     "test_properties.py::test_operation[GET /ok]",
 ]
+
+
+# Two modules, two of the property layer's operations on the world's thread (one group) and two on their own.
+GROUPED = [
+    "test_thread_status.py",
+    "test_system.py",
+    "test_properties.py::test_operation[GET /threads/{thread_id}]",
+    "test_properties.py::test_operation[GET /threads/{thread_id}/state]",
+    "test_properties.py::test_operation[GET /ok]",
+    "test_properties.py::test_operation[GET /info]",
+]
+RAN_ON = re.compile(r"^\[(gw\d+)\] (?:\[\s*\d+%\] )?(?:PASSED|FAILED|XFAIL|XPASS|SKIPPED|ERROR) (.+?)\s*$")
 
 
 def _tagged_threads(url: str, session_tag: str) -> list[dict]:
@@ -47,6 +61,23 @@ def test_parallel_run_reports_what_a_serial_run_reports(tmp_path, reference_url)
     tag = parallel.results["session_tag"]
     assert parallel.results["cleanup"]["deleted"] > 0 and parallel.results["cleanup"]["failed"] == 0
     assert _tagged_threads(reference_url, tag) == [], "the single cleanup left threads of the session behind"
+
+
+def test_parallel_run_keeps_each_module_and_each_resource_group_on_one_worker(tmp_path, reference_url):
+    """A module's tests run on one worker (its module fixtures made once, not once per worker) and the
+    property layer's operations on one shared resource on one worker, in order; the terminal and the
+    reports name every test as a serial run does (pytest 9.2 reads no group xdist 3.8 sets:
+    conformance/plugin/parallel.py group_units)."""
+    target = (f"--target-url={reference_url}", f"--expected-failures={default_for(REFERENCE_NAME)}")
+    run = run_suite(tmp_path / "grouped", *target, "-n", "2", "-vv", tests=GROUPED)
+    assert run.returncode == 0, run.output[-3000:]
+    ran = {m.group(2): m.group(1) for m in map(RAN_ON.match, run.output.splitlines()) if m}
+    assert len(ran) == len(run.results["tests"]), run.output[-3000:]
+    assert not [test for test in ran if "@" in test], "a test shown with its xdist group, not its id"
+    assert {t["id"] for t in run.results["tests"]} == set(ran)
+    for unit in ("test_thread_status.py", "test_system.py", "test_operation[GET /threads/{thread_id}"):
+        workers = {worker for test, worker in ran.items() if unit in test}
+        assert len(workers) == 1, f"{unit} ran on {sorted(workers)}"
 
 
 def test_parallel_run_catches_a_fault_with_the_serial_message(tmp_path, reference_url):

@@ -25,7 +25,7 @@ from conformance.contract.findings import Findings, collecting, conclude, curren
 from conformance.paths import PackageDataError, spec_dir
 from conformance.plugin import expected, parallel, throttle
 from conformance.plugin import release as releases
-from conformance.plugin.outcomes import RECORDER, Recorder, base_nodeid, report_record
+from conformance.plugin.outcomes import RECORDER, Recorder, report_record
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
@@ -79,6 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
         session.shared_url = shared.get("url")
         session.auth_tokens = shared.get("auth_tokens") or session.auth_tokens
         config.stash[RESULTS].secrets = secrets_of(settings, session.auth_tokens.values())
+        parallel.follow_groups(config)
         config.pluginmanager.register(parallel.Worker(config, session, config.stash[RESULTS]), "conformance-worker")
     elif parallel.distributes(config):
         try:
@@ -317,7 +318,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # Recorded from pytest_runtest_logreport (conformance/plugin/outcomes.py), where a serial run and
         # an xdist controller both see every report; the record travels on the report as plain JSON.
         rep.conformance_record = report_record(item, rep, failure, call)
-        rep.nodeid = base_nodeid(rep.nodeid)
     return rep
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin.outcomes import RECORDER
+from conformance.plugin.outcomes import RECORDER, base_nodeid
 
 if TYPE_CHECKING:
     from conformance.plugin.session import CertificationSession
@@ -59,9 +59,73 @@ def distributes(config: pytest.Config) -> bool:
 
 
 def group_tests(config: pytest.Config) -> None:
-    """Make xdist_group marks count: ``-n N`` alone distributes with ``load``, which ignores them."""
+    """Make xdist_group marks count: ``-n N`` alone distributes with ``load``, which ignores them.
+
+    The units go out in collection order (a serial run's order), not xdist's default for groups of the
+    most tests first, which would move the tests that must run first (flows.run_at) behind every module
+    and change what the property layer's searches meet. The workers are told (``loadgroup`` in their
+    input): each parses the command line anew, where ``-n N`` alone still says ``load``, and a worker that
+    does not know adds no group to its test ids, so no group would hold.
+    """
     if not is_worker(config) and getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+        config.option.loadscopereorder = False
+
+
+def follow_groups(config: pytest.Config) -> None:
+    """On a worker: group tests as the controller distributes them (see :func:`group_tests`)."""
+    if worker_input(config).get("loadgroup"):
+        config.option.loadgroup = True
+
+
+SPLIT = "conformance_split_under_xdist"  # a module attribute: its tests are units of their own under xdist
+MODULE_GROUP = "module:"
+
+
+def group_units(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a worker: the units of work xdist hands out, named in the test ids as xdist's loadgroup reads them.
+
+    pytest-xdist 3.8 marks a grouped test by appending ``@group`` to ``item._nodeid``; pytest 9.2 keeps
+    the id in ``item._id`` and no longer reads ``_nodeid``, so no group held: the property layer's
+    operations on one resource were spread over the workers, and each worker made every module fixture
+    again. The suffix is set here, where pytest reads it (and the reports strip it: outcomes.base_nodeid).
+    """
+    if not (is_worker(config) and config.getvalue("loadgroup")):
+        return
+    group_modules(items)
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        nodeid = item.nodeid
+        if not names or nodeid.rfind("@") > nodeid.rfind("]"):
+            continue  # no group, or xdist's own suffix took
+        grouped = f"{nodeid}@{'_'.join(sorted(names))}"
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(grouped)
+        else:  # the pytest releases xdist 3.8 was written for
+            item._nodeid = grouped
+
+
+def group_modules(items: list[pytest.Item]) -> None:
+    """Under xdist, the tests of one module run on one worker, in order, as in a serial run.
+
+    Most modules walk their scenarios once in a module fixture (runs started together, waited for once)
+    and then check one step per test; split over two workers, each worker made the fixture again (its
+    runs, its waits: measured, up to 9 s more on each). A module whose tests are independent units says
+    so with ``conformance_split_under_xdist = True`` (the property layer: one operation per test); tests
+    that must run first or last of the session (``flows.run_at``) and tests already in a group stay as
+    they are.
+    """
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None or getattr(module, SPLIT, False) or item.get_closest_marker("area") is None:
+            continue
+        ordered = getattr(getattr(item, "function", None), "conformance_order", None)
+        if ordered or item.get_closest_marker("xdist_group"):
+            continue
+        item.add_marker(pytest.mark.xdist_group(MODULE_GROUP + module.__name__.rsplit(".", 1)[-1]))
 
 
 class Controller:
@@ -79,7 +143,14 @@ class Controller:
             "session_id": self.cert.id,
             "url": target.url if target else None,
             "auth_tokens": self.cert.auth_tokens,
+            "loadgroup": getattr(node.config.option, "dist", "no") == "loadgroup",
         }
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A worker's report names its test as a serial run does (without the ``@group`` of its unit) in
+        the terminal, junit.xml and every report. Only here: the worker itself must keep the id it ran."""
+        report.nodeid = base_nodeid(report.nodeid)
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = (getattr(node, "workeroutput", None) or {}).get(KEY) or {}
@@ -112,6 +183,10 @@ class Worker:
         self.config = config
         self.cert = cert
         self.results = results
+
+    @pytest.hookimpl(trylast=True)  # after xdist's own attempt (see group_units)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        group_units(self.config, items)
 
     @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown, where the property summary is made
     def pytest_sessionfinish(self) -> None:

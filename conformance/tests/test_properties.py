@@ -20,6 +20,8 @@ from conformance.plugin.settings import SettingsError
 from conformance.properties import layer as properties
 
 pytestmark = pytest.mark.area("properties")
+# One operation per test, each its own unit under xdist (the world's groups apart): see WORLD_RESOURCES.
+conformance_split_under_xdist = True
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
