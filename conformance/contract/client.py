@@ -184,14 +184,17 @@ class ApiClient:
         max_bytes: int = sse.STREAM_MAX_BYTES,
         until: Callable[[list[sse.SseEvent]], bool] | None = None,
         opened: Callable[[Exchange], None] | None = None,
+        unread_if: Callable[[Exchange], bool] | None = None,
         **sending: Unpack[Sending],
     ) -> Streamed:
         """Send one request and read its (event-stream) answer, bounded: ``seconds`` from now, at most
         ``max_events`` events and ``max_bytes`` bytes, or until ``until(events so far)`` holds.
 
         ``opened`` is called with the answer's status and headers (an Exchange with no body yet) before
-        the body is read, e.g. to start a run the open stream must deliver. No answer, or a connection
-        broken mid-stream, is judged as what was read (status 0: nothing): a stream never raises.
+        the body is read, e.g. to start a run the open stream must deliver. ``unread_if``, called with the
+        same, leaves the body unread when it holds (an answer whose status alone decides the test: a stream
+        that should have been a 404 need not be read until its bound). No answer, or a connection broken
+        mid-stream, is judged as what was read (status 0: nothing): a stream never raises.
         """
         started = time.monotonic()
         request = self._build(method, path, httpx.Timeout(self.timeout, read=seconds), sending)
@@ -203,11 +206,15 @@ class ApiClient:
             exchange = Exchange.from_httpx(request, None, text="(no answer)", elapsed=waited, **shown)
             return Streamed(self._record(exchange), [], False)
         try:
+            head = Exchange.from_httpx(request, response, text="", **shown) if opened or unread_if else None
             if opened is not None:
-                opened(Exchange.from_httpx(request, response, text="", **shown))
-            found = sse.read(
-                response, deadline=started + seconds, max_events=max_events, max_bytes=max_bytes, until=until
-            )
+                opened(head)
+            if unread_if is not None and unread_if(head):
+                found = sse.StreamRead()
+            else:
+                found = sse.read(
+                    response, deadline=started + seconds, max_events=max_events, max_bytes=max_bytes, until=until
+                )
         finally:
             response.close()
         text = found.body.decode("utf-8", "replace")
