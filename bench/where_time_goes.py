@@ -3,7 +3,7 @@
 Why: a certification should take under a minute on two cores, and the time can only be cut where it is
 spent. This runs the default certification of the embedded reference once (``pytest -n 2`` unless told
 otherwise) with ``CONFORMANCE_TIMING`` set, so every process of the session records its timers
-(conformance/plugin/timing.py: off in a normal run), and prints three tables, in Markdown:
+(conformance/timing.py, loaded only here with ``-p conformance.timing``), and prints three tables, in Markdown:
 
 1. **the whole run**: wall seconds; CPU seconds of the reference server (its whole process group, start-up
    apart) and of the suite's processes; what the two cores could have done and did not (idle);
@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(workers: int, folder: Path, extra: list[str]) -> dict:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "conformance.timing"]
     command += [f"--conformance-report={folder / 'report'}"]
     command += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
     env = {**os.environ, "CONFORMANCE_TIMING": str(folder / "timing")}

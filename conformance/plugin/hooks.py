@@ -10,7 +10,6 @@ decided in conformance/plugin/expected.py.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -48,10 +47,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"area(name): the API area a conformance test certifies ({', '.join(AREAS)})")
     config.addinivalue_line("markers", "expected_failure(reason, rule): set by --expected-failures")
-    if os.environ.get("CONFORMANCE_TIMING"):  # bench/where_time_goes.py only: conformance/plugin/timing.py
-        from conformance.plugin import timing
-
-        timing.install(config)
     try:
         settings = resolve(config)
     except SettingsError as exc:

@@ -1,10 +1,12 @@
 """Where a certification's time goes: opt-in timers for bench/where_time_goes.py, off the normal path.
 
-Only with ``CONFORMANCE_TIMING=DIR`` in the environment does the plugin install this (one check in
-``pytest_configure``): it wraps the few functions the time goes through (generation, schema validation,
-the property checks, every HTTP request, event-stream reads, poll sleeps, the reference's start and stop,
-the reports) and every process of the session (the controller and each xdist worker) writes
-``DIR/timing-<process>.json`` at its end. Without the variable nothing here is imported.
+A pytest plugin of its own, loaded only by name (``pytest -p conformance.timing``, as the bench runs
+the suite; xdist's workers parse the same command line) and writing to ``CONFORMANCE_TIMING=DIR``: a
+normal certification never imports it. It wraps the few functions the time goes through (generation,
+schema validation, the property checks, every HTTP request, event-stream reads, poll sleeps, the
+reference's start and stop, the reports) and every process of the session (the controller and each
+xdist worker) writes ``DIR/timing-<process>.json`` at its end. A top-level module because it reaches
+into every room (plugin, properties, contract).
 
 Each span is timed in wall seconds and in the CPU seconds of its own thread (``time.thread_time``), so an
 HTTP request splits into the client's CPU and the wait for the server's answer. Spans nest (an HTTP
@@ -286,7 +288,8 @@ class _Writer:
         self.timing.write()
 
 
-def install(config: pytest.Config) -> None:
+def pytest_configure(config: pytest.Config) -> None:
+    """Loaded with ``-p conformance.timing``: time this process when ``CONFORMANCE_TIMING`` names a folder."""
     folder = enabled()
     if folder is None:
         return
