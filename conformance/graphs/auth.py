@@ -20,6 +20,7 @@ Like graphs.py this file runs inside the target, so it imports nothing of the su
 """
 
 import os
+from typing import Any
 
 from langgraph_sdk import Auth
 
@@ -37,10 +38,23 @@ def _tokens() -> dict:
     return {os.environ.get(variable) or default: identity for identity, (variable, default) in USERS.items()}
 
 
+def _authorization(headers: Any) -> str:
+    """The Authorization header of ``headers``: bytes by bytes as the SDK documents them (the official
+    server), or text by text (Aegra); "" when there is none."""
+    for name, value in dict(headers or {}).items():
+        if (name.decode("latin-1") if isinstance(name, bytes) else str(name)).lower() == "authorization":
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return ""
+
+
 @auth.authenticate
-async def authenticate(authorization: str | None) -> dict:
-    """One of the two users by their bearer token, or 401 for anything else."""
-    scheme, _, token = (authorization or "").partition(" ")
+async def authenticate(headers: dict) -> dict:
+    """One of the two users by their bearer token, or 401 for anything else.
+
+    It asks for ``headers``, not ``authorization``: the official server passes a handler the parameters it
+    names (the SDK's ``Auth.authenticate``), Aegra passes the request's headers as the one positional
+    argument, whatever the handler names it; ``headers`` reads the same on both."""
+    scheme, _, token = _authorization(headers).partition(" ")
     identity = _tokens().get(token.strip()) if scheme.lower() == "bearer" else None
     if identity is None:
         raise Auth.exceptions.HTTPException(status_code=401, detail="a valid bearer token is required")

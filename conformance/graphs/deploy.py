@@ -16,6 +16,7 @@ author starts from DIR is configured exactly like the reference the suite starts
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,30 @@ WEBHOOKS_SETTING = "webhooks.url.disable_loopback: false (with require_https: fa
 # in without a token" must not leave that door open.
 AUTH_CONFIG: dict[str, Any] = {"path": "./auth.py:auth", "disable_studio_auth": True}
 AUTH_TOKEN_VARIABLE = "CONFORMANCE_AUTH_TOKEN"  # auth.py reads A's token from CONFORMANCE_AUTH_TOKEN_A, B's from _B
+AUTH_USERS = ("A", "B")  # the owner and the intruder of the auth area, in that order
+
+
+def auth_tokens() -> dict[str, str]:
+    """Fresh random bearer tokens of the fixture auth's two users (user -> token): a deployment the suite
+    starts itself (the embedded reference's, a bring-up's) is reachable by this session only."""
+    return {user: secrets.token_urlsafe(24) for user in AUTH_USERS}
+
+
+def auth_environment(tokens: dict[str, str]) -> dict[str, str]:
+    """The environment that hands ``tokens`` to the fixture auth (auth.py) of a server started with it."""
+    return {f"{AUTH_TOKEN_VARIABLE}_{user}": token for user, token in tokens.items()}
+
+
+def auth_headers(tokens: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each user's headers for the fixture auth, as ``--auth-user`` gives them (user -> its headers)."""
+    return {user: (f"Authorization: Bearer {token}",) for user, token in tokens.items()}
+
+
+def auth_options(url: str, tokens: dict[str, str]) -> tuple[str, ...]:
+    """The suite's options that certify a deployment of the fixture auth at ``url``: ``--auth-url`` and
+    one ``--auth-user`` per user (secrets: a bring-up shows them redacted)."""
+    users = auth_headers(tokens)
+    return (f"--auth-url={url}", *(f"--auth-user={user}={h}" for user, headers in users.items() for h in headers))
 
 
 def langgraph_config(*, auth: bool = False) -> dict[str, Any]:

@@ -9,7 +9,6 @@ without touching anyone else's data (tests/test_busy_server.py proves it).
 from __future__ import annotations
 
 import contextlib
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ import httpx
 from conformance.contract.client import make_http
 from conformance.contract.document import Contract, SpecError
 from conformance.contract.failures import HarnessError
+from conformance.graphs import deploy
 from conformance.paths import PackageDataError
 from conformance.plugin.settings import Settings
 from conformance.plugin.throttle import InFlightCap
@@ -47,9 +47,7 @@ class CertificationSession:
     shared_url: str | None = None  # on an xdist worker: the target its controller connected to (plugin/parallel.py)
     # The bearer tokens of the two users of the auth area's own deployment (the embedded reference's, which
     # the auth area starts): random per session, the same on every xdist worker, never shown in a report.
-    auth_tokens: dict[str, str] = field(
-        default_factory=lambda: {name: secrets.token_urlsafe(24) for name in ("A", "B")}
-    )
+    auth_tokens: dict[str, str] = field(default_factory=deploy.auth_tokens)
 
     def tag(self) -> dict[str, str]:
         """Metadata for one test's resources: the session tag plus a tag unique to the test."""

@@ -141,6 +141,13 @@ OPTIONS: tuple[Option, ...] = (
         "--target-url server (e.g. the fixture graphs deployed by 'conformance graphs DIR --auth').",
     ),
     Option(
+        "auth_wait",
+        "Seconds the auth area waits for the deployment with custom auth to accept connections at all (one "
+        "started beside the suite may still be starting; a bring-up starts its own so).",
+        default=10.0,
+        kind="float",
+    ),
+    Option(
         "property_budget",
         "Property layer budget: 'quick' (few examples, short stream reads) or 'full'.",
         default="quick",

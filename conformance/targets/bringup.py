@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from conformance import HARNESS_EXIT_CODE
+from conformance.graphs import deploy
 from conformance.paths import REPO_DIR
 from conformance.targets.processes import die_with_parent, free_port, stop_group, wait_until_healthy
 from conformance.targets.reference import cache_root
@@ -228,6 +229,35 @@ class Server(Process):
         )
         self.started_in = time.monotonic() - began
         return self.url
+
+    def launch(self, command: list[str], env: dict[str, str]) -> str:
+        """Start the process and return at once, without waiting for it to answer (whoever uses the URL
+        waits: the suite's auth area does, ``--auth-wait``)."""
+        Process.start(self, command, env)
+        return self.url
+
+
+def fixture_auth_beside_the_suite(
+    server: Server, tokens: dict[str, str], stack: contextlib.ExitStack, log: Callable[[str], None]
+) -> tuple[str, ...]:
+    """The auth area's deployment for a bring-up: ``server`` (launched next, not waited for) serves what
+    ``conformance graphs DIR --auth`` writes with ``tokens`` in its environment; the suite options
+    that certify it (``--auth-url``, ``--auth-user`` per user, ``--auth-wait`` as long as the server may
+    take to start). The other areas stay on the plain server: the fixture auth answers nobody without a
+    token, stamps an owner into metadata and prefixes store namespaces, which their checks would see.
+
+    It starts while the plain server and the suite do, and only the auth area waits for it, so it costs
+    the bring-up no start-up of its own. It is stopped with the bring-up; if it died during the run, the
+    end of its log says why (the area's tests then report it unreachable)."""
+
+    def stop() -> None:
+        process = server.process
+        if process is not None and process.poll() is not None:
+            log(f"{server.label} exited during the run (code {process.returncode}):\n{server.log_tail()}")
+        server.stop()
+
+    stack.callback(stop)
+    return (*deploy.auth_options(server.url, tokens), f"--auth-wait={server.deadline:g}")
 
 
 def first_run(url: str, label: str, timeout: float = 120.0) -> None:

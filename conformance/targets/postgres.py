@@ -59,10 +59,13 @@ class Postgres:
             "60",
             "start",
         )
-        as_postgres(
-            str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database
-        )
-        return f"postgresql://postgres:postgres@127.0.0.1:{self.port}/{self.database}"
+        return self.create_database(self.database)
+
+    def create_database(self, name: str) -> str:
+        """A database of its own in the cluster (a second server beside the first, each with its own
+        schema and migrations); its URL."""
+        as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgresql://postgres:postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         if self.data.exists():

@@ -64,3 +64,22 @@ def wait_until_healthy(process: subprocess.Popen, url: str, deadline: float, fai
                 return
         time.sleep(0.2)  # poll interval while waiting for start-up, bounded by the deadline
     raise fail(f"did not answer {url} within {deadline:g} s")
+
+
+
+def wait_until_listening(url: str, deadline: float) -> str | None:
+    """Wait until the server at ``url`` accepts connections (a server someone else started, with no process
+    to watch: uvicorn listens only once its start-up is done); None then, else why not. A TCP connection,
+    no request: nothing is asked of the server, nothing recorded as a test's exchange."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    end, reason = time.monotonic() + deadline, "no answer"
+    while True:
+        try:
+            with socket.create_connection((parsed.host, port), timeout=2):
+                return None
+        except OSError as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        if time.monotonic() >= end:
+            return f"{url} accepted no connection within {deadline:g} s ({reason})"
+        time.sleep(0.2)  # poll interval while it starts, bounded by the deadline

@@ -152,8 +152,7 @@ def start(
     port = port or free_port()
     log_path = workdir / "server.log"
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}
-    for user, token in (auth_tokens or {}).items():
-        env[f"{deploy.AUTH_TOKEN_VARIABLE}_{user}"] = token
+    env.update(deploy.auth_environment(auth_tokens or {}))
     env.pop("VIRTUAL_ENV", None)
     command = [
         str(_bin(env_dir, "langgraph")),

@@ -7,7 +7,10 @@ environment of its own (~/.cache/langgraph-conformance/runtime-pg-0.11.1.post1/,
 a private PostgreSQL cluster and a private Redis (Debian postgresql and redis-server, loopback only,
 nothing kept), starts ``uvicorn langgraph_api.server:app`` with LANGGRAPH_RUNTIME_EDITION=pg from a
 temporary copy of the Python fixture graphs, runs the suite, writes
-reports/langgraph-runtime-pg-0.11.1.post1/ and stops the three servers. Exit code: the suite's.
+reports/langgraph-runtime-pg-0.11.1.post1/ and stops every server. Exit code: the suite's. A second server
+on a database and a Redis of its own serves the same graphs behind the fixture auth (``conformance graphs
+DIR --auth``, its ``auth`` key as LANGGRAPH_AUTH) for the auth area; it starts beside the suite, which is
+given its URL and two users (bringup.fixture_auth_beside_the_suite).
 
 The server is langgraph-api 0.11.1, older than the vendored spec (0.16.7): its expected-failures file
 states ``release: langgraph-api 0.11.1`` and what that release lacks (``unsupported_operations``,
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from conformance.graphs import deploy
 from conformance.graphs.deploy import WEBHOOKS_POLICY
 from conformance.paths import GRAPHS_DIR
 from conformance.targets.bringup import (
@@ -32,6 +36,7 @@ from conformance.targets.bringup import (
     cached_env,
     certify,
     clean_env,
+    fixture_auth_beside_the_suite,
     logger,
     python_env,
 )
@@ -70,18 +75,27 @@ def graphs_map() -> dict[str, str]:
 
 
 class RuntimePg(Server):
-    """``uvicorn langgraph_api.server:app`` on the pg runtime, from a copy of the Python fixture graphs."""
+    """``uvicorn langgraph_api.server:app`` on the pg runtime, from a copy of the Python fixture graphs; with
+    ``auth_tokens``, what ``conformance graphs DIR --auth`` writes, its ``auth`` key handed over as
+    LANGGRAPH_AUTH (what ``langgraph dev`` and the official images do with langgraph.json's key), the two
+    users' tokens in the environment, for the auth area."""
 
-    def __init__(self, root: Path, database_uri: str, redis_uri: str) -> None:
-        super().__init__(
-            f"langgraph-api {LANGGRAPH_API_VERSION} (runtime pg)", root / "runtime-pg", deadline=START_DEADLINE
-        )
+    def __init__(
+        self, root: Path, database_uri: str, redis_uri: str, auth_tokens: dict[str, str] | None = None
+    ) -> None:
+        label = f"langgraph-api {LANGGRAPH_API_VERSION} (runtime pg)"
+        label += " with the fixture auth" if auth_tokens else ""
+        super().__init__(label, root / ("runtime-pg-auth" if auth_tokens else "runtime-pg"), deadline=START_DEADLINE)
         self.database_uri = database_uri
         self.redis_uri = redis_uri
+        self.auth_tokens = auth_tokens
 
-    def start(self) -> str:  # type: ignore[override]
+    def _command(self) -> tuple[list[str], dict[str, str]]:
         env_path = ensure_installed()
-        shutil.copytree(GRAPHS_DIR, self.workdir, ignore=shutil.ignore_patterns("__pycache__", "js"))
+        if self.auth_tokens is None:
+            shutil.copytree(GRAPHS_DIR, self.workdir, ignore=shutil.ignore_patterns("__pycache__", "js"))
+        else:
+            deploy.write(self.workdir, js=False, auth=True)
         env = clean_env(
             LANGGRAPH_RUNTIME_EDITION="pg",
             DATABASE_URI=self.database_uri,
@@ -96,6 +110,9 @@ class RuntimePg(Server):
             LANGGRAPH_WEBHOOKS=json.dumps(WEBHOOKS_POLICY),
             PYTHONUNBUFFERED="1",
         )
+        if self.auth_tokens is not None:
+            env["LANGGRAPH_AUTH"] = json.dumps(deploy.langgraph_config(auth=True)["auth"])
+            env.update(deploy.auth_environment(self.auth_tokens))
         for name in NETWORK_VARIABLES:
             env.pop(name, None)
         command = [
@@ -108,7 +125,13 @@ class RuntimePg(Server):
             "--port",
             str(self.port),
         ]
-        return super().start(command, env)
+        return command, env
+
+    def start(self) -> str:  # type: ignore[override]
+        return super().start(*self._command())
+
+    def launch(self) -> str:  # type: ignore[override]
+        return super().launch(*self._command())
 
     def version(self) -> str:
         return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or LANGGRAPH_API_VERSION)
@@ -124,12 +147,21 @@ def up(root: Path, stack: contextlib.ExitStack) -> Target:
     stack.callback(redis.stop)
     log("starting Redis")
     redis_uri = redis.start()
+    # The auth area's server: a database and a Redis of its own (the pg runtime's queue and its pub/sub
+    # channels live in Redis; sharing one would let each server's workers see the other's run signals).
+    auth_redis = Redis(root / "auth")
+    stack.callback(auth_redis.stop)
+    tokens = deploy.auth_tokens()
+    with_auth = RuntimePg(root, postgres.create_database("langgraph_auth"), auth_redis.start(), auth_tokens=tokens)
+    auth_options = fixture_auth_beside_the_suite(with_auth, tokens, stack, log)
+    log(f"starting {with_auth.label} (for the auth area, beside the suite)")
+    with_auth.launch()
     server = RuntimePg(root, database_uri, redis_uri)
     stack.callback(server.stop)
     log(f"starting langgraph-api {LANGGRAPH_API_VERSION} on the pg runtime")
     server.start()
     log(f"langgraph-api answered /ok after {server.started_in:.1f} s; /info version {server.version()}")
-    return Target(url=server.url, name=NAME)
+    return Target(url=server.url, name=NAME, suite_args=auth_options)
 
 
 def main(argv: list[str] | None = None) -> int:
