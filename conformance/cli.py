@@ -3,7 +3,7 @@
 conformance run [pytest args...]      the suite (same as pytest with the plugin), e.g. --target-url
 conformance graphs DIR [--auth]        write the fixture graphs to DIR for a server to deploy: graphs.py and
                                        langgraph.json (official server), aegra.json (Aegra), js/ (JS server);
-                                       --auth: behind the fixture auth (auth.py), for the auth area
+                                       --auth: behind the fixture auth (auth.py, js/auth.ts), for the auth area
 conformance baseline RESULTS.json [--also RESULTS.json ...] [--output FILE] [--release langgraph-api==X]
                                        an expected-failures file from a certification (a regression gate);
                                        --release: the target's older release, and the operations it lacks
@@ -135,11 +135,12 @@ def _graphs(argv: list[str]) -> int:
     parser.add_argument(
         "--auth",
         action="store_true",
-        help="also write auth.py, the fixture auth of the auth area (two users by bearer token, each seeing only "
-        "their own), and point the configuration's auth key at it; deploy it beside the plain deployment",
+        help="also write auth.py (and js/auth.ts, its TypeScript twin), the fixture auth of the auth area (two users "
+        "by bearer token, each seeing only their own), and point the configurations' auth key at it; deploy it "
+        "beside the plain deployment",
     )
     args = parser.parse_args(argv)
-    written = deploy.write(args.folder, js=not args.auth, auth=args.auth)
+    written = deploy.write(args.folder, js=True, auth=args.auth)
     names = ", ".join(str(path.relative_to(args.folder)) for path in written)
     folder = args.folder
     print(f"wrote the fixture graphs to {folder}/: {names}")
@@ -148,6 +149,7 @@ def _graphs(argv: list[str]) -> int:
         tokens = f"{variable}_A=<token A> {variable}_B=<token B>"
         print(f"  official server: cd {folder} && {tokens} langgraph dev --port 2025")
         print(f"  Aegra:           started from {folder} with the same two variables (it reads aegra.json there)")
+        print(f"  JS server:       cd {folder}/js && npm ci && {tokens} npx langgraphjs dev --port 2025  (js/auth.ts)")
         print(
             "  then certify:    conformance run --target-url=<the plain deployment> --auth-url=http://127.0.0.1:2025 "
             "--auth-user 'A=Authorization: Bearer <token A>' --auth-user 'B=Authorization: Bearer <token B>'"

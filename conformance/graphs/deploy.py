@@ -9,7 +9,8 @@ author starts from DIR is configured exactly like the reference the suite starts
 - ``js/``: the TypeScript twin (``graphs.ts``, its ``langgraph.json``, and ``package.json`` with its lock
   file) for the JavaScript server: ``npm ci`` then ``npx langgraphjs dev`` from DIR/js;
 - with ``auth``: ``auth.py`` (the fixture auth of the ``auth`` area: two users, each seeing only their own)
-  and the ``auth`` key of langgraph.json and aegra.json pointing at it. Such a deployment answers nobody
+  and the ``auth`` key of langgraph.json and aegra.json pointing at it; ``js/auth.ts``, its TypeScript twin,
+  and the same key in js/langgraph.json. Such a deployment answers nobody
   without a token, so it is one of its own, beside the plain one the other areas certify.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 
 GRAPHS_DIR = Path(__file__).resolve().parent
 JS_FILES = ("graphs.ts", "langgraph.json", "package.json", "package-lock.json")
+JS_AUTH_FILE = "auth.ts"  # the fixture auth's TypeScript twin (js/auth.ts), written with ``auth``
 
 # langgraph-api (0.16.7 and later) refuses webhook URLs on loopback unless its webhook policy allows them
 # (langgraph_api/webhook.py: webhooks.url.disable_loopback defaults to true; a run created with such a
@@ -92,4 +94,10 @@ def write(folder: Path, *, js: bool = True, auth: bool = False) -> list[Path]:
         for name in JS_FILES:
             shutil.copyfile(GRAPHS_DIR / "js" / name, folder / "js" / name)
             written.append(folder / "js" / name)
+        if auth:  # the TypeScript twin of auth.py, and the auth key of the JS server's langgraph.json
+            shutil.copyfile(GRAPHS_DIR / "js" / JS_AUTH_FILE, folder / "js" / JS_AUTH_FILE)
+            written.append(folder / "js" / JS_AUTH_FILE)
+            config = json.loads((folder / "js" / "langgraph.json").read_text(encoding="utf-8"))
+            config["auth"] = {**AUTH_CONFIG, "path": f"./{JS_AUTH_FILE}:auth"}
+            (folder / "js" / "langgraph.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return written

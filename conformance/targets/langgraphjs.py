@@ -8,7 +8,10 @@ into the cache (~/.cache/langgraph-conformance/langgraphjs-<version>/, first use
 a fresh temporary folder holding the TypeScript fixture graphs (it saves its state to .langgraph_api/ in
 that folder, with no switch to turn it off), runs the suite against it, writes
 reports/langgraphjs-api-<version>/ (the version /info reports) and stops the server's process group.
-Needs Node 20+ and npm on PATH. Exit code: the suite's.
+A second ``langgraphjs dev`` serves the same graphs behind the fixture auth's TypeScript twin (js/auth.ts,
+``conformance graphs DIR --auth``) for the auth area; it starts beside the suite, which is given its URL
+and two users (bringup.fixture_auth_beside_the_suite). Needs Node 20+ and npm on PATH. Exit code: the
+suite's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from conformance.graphs import deploy
 from conformance.paths import GRAPHS_DIR
 from conformance.targets.bringup import (
     Server,
@@ -30,6 +34,7 @@ from conformance.targets.bringup import (
     cached_install,
     certify,
     clean_env,
+    fixture_auth_beside_the_suite,
     installed,
     logger,
     run_checked,
@@ -108,16 +113,27 @@ def node_modules() -> Path:
 
 
 class LanggraphJs(Server):
-    """``langgraphjs dev`` serving the TypeScript fixture graphs from a fresh folder under ``root``."""
+    """``langgraphjs dev`` serving the TypeScript fixture graphs from a fresh folder under ``root``; with
+    ``auth_tokens``, behind the fixture auth's TypeScript twin (js/auth.ts, as ``conformance graphs DIR
+    --auth`` writes it), the two users' tokens in the environment, for the auth area."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__("the JS Agent Server (langgraphjs dev)", root / "langgraphjs", deadline=START_DEADLINE)
+    def __init__(self, root: Path, auth_tokens: dict[str, str] | None = None) -> None:
+        label = "the JS Agent Server (langgraphjs dev)" + (" with the fixture auth" if auth_tokens else "")
+        folder = root / ("langgraphjs-auth" if auth_tokens else "langgraphjs")
+        super().__init__(label, folder, deadline=START_DEADLINE)
+        self.auth_tokens = auth_tokens
 
-    def start(self) -> str:  # type: ignore[override]
+    def _command(self) -> tuple[list[str], dict[str, str]]:
         installed_dir = ensure_installed()
         self.workdir.mkdir(parents=True)
-        for name in GRAPH_FILES:
-            shutil.copy(JS_DIR / name, self.workdir / name)
+        if self.auth_tokens is None:
+            for name in GRAPH_FILES:
+                shutil.copy(JS_DIR / name, self.workdir / name)
+        else:
+            written = deploy.write(self.workdir / "deployment", js=True, auth=True)
+            for path in written:
+                if path.parent.name == "js" and path.name in (*GRAPH_FILES, deploy.JS_AUTH_FILE):
+                    shutil.copy(path, self.workdir / path.name)
         (self.workdir / "node_modules").symlink_to(installed_dir / "node_modules", target_is_directory=True)
         command = [
             str(installed_dir / "node_modules" / ".bin" / "langgraphjs"),
@@ -133,8 +149,18 @@ class LanggraphJs(Server):
             "--config",
             str(self.workdir / "langgraph.json"),
         ]
-        env = clean_env(**OFFLINE_ENV, LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS=SCHEMA_RESOLVE_TIMEOUT_MS)
-        return super().start(command, env)
+        env = clean_env(
+            **OFFLINE_ENV,
+            LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS=SCHEMA_RESOLVE_TIMEOUT_MS,
+            **deploy.auth_environment(self.auth_tokens or {}),
+        )
+        return command, env
+
+    def start(self) -> str:  # type: ignore[override]
+        return super().start(*self._command())
+
+    def launch(self) -> str:  # type: ignore[override]
+        return super().launch(*self._command())
 
     def version(self) -> str:
         return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or api_version())
@@ -167,6 +193,12 @@ class LanggraphJs(Server):
 
 
 def up(root: Path, stack: contextlib.ExitStack) -> Target:
+    ensure_installed()
+    tokens = deploy.auth_tokens()
+    with_auth = LanggraphJs(root, auth_tokens=tokens)
+    auth_options = fixture_auth_beside_the_suite(with_auth, tokens, stack, log)
+    log(f"starting {with_auth.label} (for the auth area, beside the suite)")
+    with_auth.launch()
     server = LanggraphJs(root)
     stack.callback(server.stop)
     log("starting langgraphjs dev")
@@ -178,7 +210,7 @@ def up(root: Path, stack: contextlib.ExitStack) -> Target:
         f"graph schemas extracted in {time.monotonic() - started:.1f} s: "
         + ", ".join(f"{g} {o}" for g, o in outcomes.items())
     )
-    return Target(url=server.url, name=f"langgraphjs-api-{server.version()}")
+    return Target(url=server.url, name=f"langgraphjs-api-{server.version()}", suite_args=auth_options)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -186,7 +186,10 @@ def make_owned(deployment: Deployment, world: Owned) -> Owned:
         body = {"assistant_id": "configured", "input": human(text), "metadata": {SESSION_KEY: session}}
         world.started[caller.name] = caller.request("POST", f"/threads/{thread_id}/runs", body)
     world.run_id = str((json_of(world.started[a.name]) or {}).get("run_id") or "")
-    assistant = {"graph_id": "configured", "name": f"auth-{marker}", "metadata": world.tag}
+    # The marker in its config too: a server that runs it for another user hands that user's run the
+    # owner's configuration, and the `configured` graph's answer then shows it.
+    assistant = {"graph_id": "configured", "name": f"auth-{marker}", "metadata": world.tag,
+                 "config": {"configurable": {MARKER_KEY: marker}}}
     world.assistant_id = made(a.request("POST", "/assistants", assistant), "assistant_id", "an assistant")
     world.namespace = ["conformance", session, f"auth-{marker}"]
     world.private = ["conformance", session, f"auth-{marker}-private"]

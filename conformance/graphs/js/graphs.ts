@@ -124,12 +124,23 @@ function jsonSafe(mapping: unknown): Record<string, unknown> {
   return safe;
 }
 
+/** The identity a run runs as, on a server with custom auth: the user the server put in
+ * configurable.langgraph_auth_user (its identity), else langgraph_auth_user_id; undefined without auth. */
+function identityOf(configurable: unknown): unknown {
+  const given = (configurable ?? {}) as Record<string, unknown>;
+  const user = given.langgraph_auth_user as { identity?: unknown } | null | undefined;
+  return user?.identity ?? given.langgraph_auth_user_id ?? undefined;
+}
+
 const see: Node = (state, config) => {
-  const seen = { configurable: jsonSafe(config.configurable), context: jsonSafe(config.context) };
+  const seen: Record<string, unknown> = { configurable: jsonSafe(config.configurable), context: jsonSafe(config.context) };
+  const identity = identityOf(config.configurable);
+  if (identity !== undefined && identity !== null) seen.identity = String(identity);
   return { seen, ...echo(state) };
 };
 
-// configured: records the config.configurable and the context the run was given in state["seen"], then echoes.
+// configured: records the config.configurable and the context the run was given in state["seen"] (and, on a
+// server with custom auth, the identity the run runs as in state["seen"]["identity"]), then echoes.
 export const configured = build(["see", see]).compile();
 
 function step(name: string): Node {
