@@ -8,6 +8,10 @@ never passed.
 
 from __future__ import annotations
 
+import socket
+import time
+
+from conformance.targets.processes import free_port, wait_until_listening
 from tests.faultproxy import FaultProxy, Req, Resp
 from tests.faults_auth import AUTH_OPTIONS, TOKENS
 from tests.runner import run_suite
@@ -42,3 +46,17 @@ def test_tokens_never_reach_a_report(reference_url, auth_reference_url, tmp_path
     for token in TOKENS.values():
         assert not any(token in text for text in shown), f"a user's token reached the output or a report: {token}"
     assert any("<redacted>" in text for text in shown)
+
+
+def test_an_auth_deployment_still_starting_is_waited_for_then_named():
+    """--auth-wait: a deployment that accepts connections is used at once; one that never does is named with
+    the time waited (a harness error, never a pass or a finding)."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        assert wait_until_listening(f"http://127.0.0.1:{listening.getsockname()[1]}", 1.0) is None
+    closed = free_port()
+    began = time.monotonic()
+    failed = wait_until_listening(f"http://127.0.0.1:{closed}/", 0.5)
+    assert failed is not None and "accepted no connection within 0.5 s" in failed, failed
+    assert 0.4 < time.monotonic() - began < 5

@@ -43,7 +43,8 @@ def test_wheel_carries_the_checkout_data_byte_for_byte(wheel):
     }
     expected |= {
         f"conformance/graphs/{name}": REPO / "conformance" / "graphs" / name
-        for name in ("graphs.py", "langgraph.json", "deploy.py", *(f"js/{js}" for js in deploy.JS_FILES))
+        for name in ("graphs.py", "langgraph.json", "deploy.py", "auth.py", f"js/{deploy.JS_AUTH_FILE}",
+                     *(f"js/{js}" for js in deploy.JS_FILES))
     }
     missing = sorted(set(expected) - names)
     assert not missing, f"the wheel lacks {missing}"

@@ -10,6 +10,7 @@ never passed and never blamed on the run's creation. ``.ci/server-author`` runs 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,36 @@ def test_graphs_command_writes_what_every_supported_server_needs(tmp_path, capsy
     assert tuple(json.loads((folder / "js" / "langgraph.json").read_text())["graphs"]) == GRAPHS
     said = capsys.readouterr().out
     assert "langgraph dev" in said and "aegra.json" in said and "npm ci" in said
+
+
+def test_graphs_command_with_auth_writes_the_fixture_auth_for_every_server(tmp_path, capsys):
+    """--auth: auth.py for the Python servers and js/auth.ts for the JS server, each configuration's auth key
+    pointing at its own, with the Studio's bypass switched off."""
+    folder = tmp_path / "deploy"
+    assert cli_main(["graphs", str(folder), "--auth"]) == 0
+    wanted = {"path": "./auth.py:auth", "disable_studio_auth": True}
+    for name in ("langgraph.json", "aegra.json"):
+        assert json.loads((folder / name).read_text())["auth"] == wanted, name
+    assert (folder / "auth.py").read_bytes() == (GRAPHS_DIR / "auth.py").read_bytes()
+    js = json.loads((folder / "js" / "langgraph.json").read_text())
+    assert js["auth"] == {"path": "./auth.ts:auth", "disable_studio_auth": True}
+    package = json.loads((GRAPHS_DIR / "js" / "langgraph.json").read_text())
+    assert {k: v for k, v in js.items() if k != "auth"} == package
+    assert (folder / "js" / "auth.ts").read_bytes() == (GRAPHS_DIR / "js" / "auth.ts").read_bytes()
+    said = capsys.readouterr().out
+    assert "CONFORMANCE_AUTH_TOKEN_A" in said and "langgraphjs dev" in said and "--auth-user" in said
+
+
+def test_the_fixture_auth_twins_name_the_same_users_tokens_and_owner_key():
+    """auth.ts is a port of auth.py: the same identities, token variables, fallback tokens and owner key."""
+    python = (GRAPHS_DIR / "auth.py").read_text()
+    typescript = (GRAPHS_DIR / "js" / "auth.ts").read_text()
+    users = re.findall(r'"(conformance-user-\w)": \("(\w+)", "([\w-]+)"\)', python)
+    assert len(users) == 2, "auth.py's USERS changed shape: update this test and auth.ts"
+    for identity, variable, fallback in users:
+        assert f'"{identity}": ["{variable}", "{fallback}"]' in typescript, identity
+        assert variable.startswith(deploy.AUTH_TOKEN_VARIABLE)
+    assert 'OWNER_KEY = "owner"' in python and 'OWNER_KEY = "owner"' in typescript
 
 
 def test_graphs_command_into_an_existing_folder_rewrites_it(tmp_path):
