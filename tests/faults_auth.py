@@ -118,6 +118,29 @@ def _found_whoever_asks(method: str, pattern: str, index: int, *, statuses=(404,
     return hook
 
 
+def _assistant_run_whoever_asks(req: Req, resp: Resp) -> None:
+    """A stateless run naming another user's assistant is run with it, as the JS server 1.5.1 does: the
+    run's creation never asks whether the caller may read the assistant (the refusal replaced by the
+    answer the assistant's owner gets)."""
+    _remember_assistant(req, resp)
+    if not (req.is_("POST", "/runs/wait") and resp.status in (403, 404) and _user(req) is not None):
+        return
+    assistant = req.body.get("assistant_id") if isinstance(req.body, dict) else None
+    creation = _ASSISTANT_OWNERS.get(str(assistant))
+    if creation is not None and creation.get("authorization") != req.headers.get("authorization"):
+        _with(resp, _replay(req, _as(req, None, creation)))
+
+
+_ASSISTANT_OWNERS: dict[str, dict[str, str]] = {}
+
+
+def _remember_assistant(req: Req, resp: Resp) -> None:
+    if req.is_("POST", "/assistants") and resp.status == 200 and isinstance(resp.json, dict) and _user(req):
+        _ASSISTANT_OWNERS.setdefault(
+            str(resp.json.get("assistant_id")), {"authorization": req.headers["authorization"]}
+        )
+
+
 def _hooks(*hooks):
     def hook(req: Req, resp: Resp) -> None:
         for each in hooks:
@@ -183,17 +206,22 @@ FAULTS: tuple[Fault, ...] = (
     _auth(
         "auth-stranger-served",
         "a request without a valid token (none, an unknown one, the Studio's header alone) is served as user A",
-        (AU + "test_requests_without_valid_credentials_are_refused[no-credentials]",
-         AU + "test_requests_without_valid_credentials_are_refused[unknown-token]",
-         AU + "test_requests_without_valid_credentials_are_refused[studio-header]"),
+        (
+            AU + "test_requests_without_valid_credentials_are_refused[no-credentials]",
+            AU + "test_requests_without_valid_credentials_are_refused[unknown-token]",
+            AU + "test_requests_without_valid_credentials_are_refused[studio-header]",
+        ),
         "AUTH-REQUIRED",
         on_request=_stranger_served_as_a,
     ),
     _auth(
         "auth-thread-read-unscoped",
         "a thread, its state and history are read by id whoever asks (the owner filter forgotten on reads)",
-        (AU + "test_other_users_thread_is_out_of_reach[get]", AU + "test_other_users_thread_is_out_of_reach[state]",
-         AU + "test_other_users_thread_is_out_of_reach[history]"),
+        (
+            AU + "test_other_users_thread_is_out_of_reach[get]",
+            AU + "test_other_users_thread_is_out_of_reach[state]",
+            AU + "test_other_users_thread_is_out_of_reach[history]",
+        ),
         "AUTH-THREAD-HIDDEN",
         on_response=_hooks(
             _found_whoever_asks("GET", "/threads/*", 1),
@@ -204,8 +232,10 @@ FAULTS: tuple[Fault, ...] = (
     _auth(
         "auth-run-lookup-unscoped",
         "a run is looked up by its id alone, whoever asks and whichever thread the path names",
-        (AU + "test_other_users_run_is_out_of_reach[run-get]",
-         AU + "test_other_users_run_is_out_of_reach[run-get-via-own-thread]"),
+        (
+            AU + "test_other_users_run_is_out_of_reach[run-get]",
+            AU + "test_other_users_run_is_out_of_reach[run-get-via-own-thread]",
+        ),
         "AUTH-RUN-HIDDEN",
         on_response=_found_whoever_asks("GET", "/threads/*/runs/*", 3, rethread=True),
     ),
@@ -240,18 +270,29 @@ FAULTS: tuple[Fault, ...] = (
     _auth(
         "auth-assistant-unscoped",
         "an assistant and its schemas are read by id whoever asks",
-        (AU + "test_other_users_assistant_is_out_of_reach[get]",
-         AU + "test_other_users_assistant_is_out_of_reach[schemas]"),
+        (
+            AU + "test_other_users_assistant_is_out_of_reach[get]",
+            AU + "test_other_users_assistant_is_out_of_reach[schemas]",
+        ),
         "AUTH-ASSISTANT-HIDDEN",
         on_response=_hooks(
             _found_whoever_asks("GET", "/assistants/*", 1), _found_whoever_asks("GET", "/assistants/*/schemas", 1)
         ),
     ),
     _auth(
+        "auth-assistant-run-unscoped",
+        "a run names another user's assistant and runs with it (its config and context reach the caller)",
+        (AU + "test_other_users_assistant_is_out_of_reach[run]",),
+        "AUTH-ASSISTANT-HIDDEN",
+        on_response=_assistant_run_whoever_asks,
+    ),
+    _auth(
         "auth-assistant-search-unfiltered",
         "POST /assistants/search drops the owner filter",
-        (AU + "test_assistant_search_and_count_find_only_ones_own[metadata]",
-         AU + "test_assistant_search_and_count_find_only_ones_own[graph-and-name]"),
+        (
+            AU + "test_assistant_search_and_count_find_only_ones_own[metadata]",
+            AU + "test_assistant_search_and_count_find_only_ones_own[graph-and-name]",
+        ),
         "AUTH-ASSISTANT-SEARCH",
         on_response=_merged_with_a("POST", "/assistants/search"),
     ),
@@ -265,25 +306,31 @@ FAULTS: tuple[Fault, ...] = (
     _auth(
         "auth-cron-search-unfiltered",
         "POST /runs/crons/search drops the owner filter",
-        (AU + "test_cron_search_and_count_find_only_ones_own[thread]",
-         AU + "test_cron_search_and_count_find_only_ones_own[everything]"),
+        (
+            AU + "test_cron_search_and_count_find_only_ones_own[thread]",
+            AU + "test_cron_search_and_count_find_only_ones_own[everything]",
+        ),
         "AUTH-CRON-SEARCH",
         on_response=_merged_with_a("POST", "/runs/crons/search"),
     ),
     _auth(
         "auth-store-reads-not-rewritten",
         "the store namespace of a read, search or listing is not scoped per user: B's reads reach A's items",
-        (AU + "test_other_users_store_item_cannot_be_read[as-written]",
-         AU + "test_store_search_and_namespaces_find_only_ones_own[session]",
-         AU + "test_store_search_and_namespaces_find_only_ones_own[none]"),
+        (
+            AU + "test_other_users_store_item_cannot_be_read[as-written]",
+            AU + "test_store_search_and_namespaces_find_only_ones_own[session]",
+            AU + "test_store_search_and_namespaces_find_only_ones_own[none]",
+        ),
         "AUTH-STORE-ISOLATION",
         on_request=_store_shared("GET", "POST"),
     ),
     _auth(
         "auth-store-writes-not-rewritten",
         "the store namespace of a PUT or DELETE is not scoped per user: B overwrites and deletes A's items",
-        (AU + "test_other_users_store_item_cannot_be_changed[overwrite]",
-         AU + "test_other_users_store_item_cannot_be_changed[delete]"),
+        (
+            AU + "test_other_users_store_item_cannot_be_changed[overwrite]",
+            AU + "test_other_users_store_item_cannot_be_changed[delete]",
+        ),
         "AUTH-STORE-ISOLATION",
         on_request=_store_shared("PUT", "DELETE"),
     ),
