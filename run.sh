@@ -11,6 +11,8 @@
 #   ./run.sh langrove [args]         certify Langrove 0.3.0 on PostgreSQL + Redis (Python 3.12)
 #   ./run.sh fractal [args]          certify fractal-agents-runtime 0.1.1 on PostgreSQL (Python 3.12)
 #   ./run.sh open-langgraph-server   certify open-langgraph-server 3.3.3 in a Hono host (node and npm)
+#   ./run.sh upcoming VERSION [args] certify an upcoming langgraph-api pre-release (0.17.0rc6, 0.18.0.dev12)
+#                                    on its in-memory runtime: a preview row of the matrix
 # Both create .venv on first use (the reference server gets its own environment, see README).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,6 +37,7 @@ case "$command" in
   langrove) exec .venv/bin/python -m conformance.targets.langrove "$@" ;;
   fractal)  exec .venv/bin/python -m conformance.targets.fractal "$@" ;;
   open-langgraph-server) exec .venv/bin/python -m conformance.targets.open_langgraph_server "$@" ;;
+  upcoming) exec .venv/bin/python -m conformance.targets.upcoming "$@" ;;
   lint)     exec .venv/bin/ruff check . ;;
-  *) echo "usage: ./run.sh certify|selftest|aegra|langgraphjs|runtime-pg|graphharbor|langrove|fractal|open-langgraph-server|lint [pytest args]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh certify|selftest|aegra|langgraphjs|runtime-pg|graphharbor|langrove|fractal|open-langgraph-server|upcoming VERSION|lint [pytest args]" >&2; exit 2 ;;
 esac

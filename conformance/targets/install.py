@@ -1,7 +1,7 @@
 """Install the environments of the bring-ups ahead of time, without starting anything.
 
     python -m conformance.targets.install [reference] [aegra] [runtime-pg] [langgraphjs] [graphharbor] [langrove]
-                                            [fractal] [open-langgraph-server]
+                                            [fractal] [open-langgraph-server] [upcoming]
 
 Each bring-up installs its server into the cache on first use (once; a lock makes a second session wait
 for the first). CI runs this in the background while the self-tests use the cores, so the installs, which
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _installers() -> dict[str, Callable[[], Path]]:
+def _installers() -> dict[str, Callable[[], Path | list[Path]]]:
     from conformance.targets import (
         aegra,
         fractal,
@@ -25,6 +25,7 @@ def _installers() -> dict[str, Callable[[], Path]]:
         open_langgraph_server,
         reference,
         runtime_pg,
+        upcoming,
     )
 
     return {
@@ -36,6 +37,7 @@ def _installers() -> dict[str, Callable[[], Path]]:
         "langrove": langrove.ensure_installed,
         "fractal": fractal.ensure_installed,
         "open-langgraph-server": open_langgraph_server.ensure_installed,
+        "upcoming": upcoming.ensure_all,
     }
 
 
