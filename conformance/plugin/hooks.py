@@ -28,7 +28,7 @@ from conformance.plugin.outcomes import RECORDER, Recorder, report_record
 from conformance.plugin.session import CertificationSession
 from conformance.plugin.settings import SettingsError, add_options, resolve
 from conformance.reports.plan import AREAS
-from conformance.reports.results import Results, secrets_of
+from conformance.reports.results import Results, newer_than_spec, secrets_of
 from conformance.reports.write import write_reports
 from conformance.targets import reference
 from conformance.targets.preflight import name_from_url
@@ -199,7 +199,9 @@ def _connect(config: pytest.Config, declared: list[pytest.Item] | None) -> None:
         pytest.exit(config.stash[RESULTS].scrub(f"conformance harness error: {exc}"), returncode=HARNESS_EXIT_CODE)
     log(f"certifying {target.name} at {target.display_url}")
     plan = config.stash[RESULTS].plan
-    if plan is not None and plan.release:
+    if plan is not None and plan.release and newer_than_spec(plan.release, cert.contract and cert.contract.release):
+        log(f"the target states release {plan.release}, newer than the vendored spec: judged by today's contract")
+    elif plan is not None and plan.release:
         spec = cert.contract.release if cert.contract is not None else None
         log(
             f"the target states release {plan.release} (the vendored spec is {spec or 'of no named release'}); "

@@ -9,6 +9,12 @@ local run would change the published matrix and make the check fail on that mach
 Rows are areas and tests, columns are implementations. The output is deterministic for the same
 inputs: implementations and tests are sorted and nothing depends on the clock, so rebuilding without new
 results gives an identical file.
+
+A target that states a langgraph-api release newer than the vendored spec's (``release:`` in its
+expected-failures file; results.upcoming) is an **upcoming release**, not an implementation: its row goes
+to a table of its own, beside the reference of the spec's release (``langgraph-api-<spec release>-inmem``),
+with the tests whose outcome moved against that reference and a link to the folder's
+DEVIATIONS-CHECKED.md, which says for each new finding whether the server or the contract moved.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports import deviations
-from conformance.reports.results import OUTCOMES
+from conformance.reports.results import OUTCOMES, upcoming
 
 SYMBOLS = {
     "passed": "✅",
@@ -31,6 +37,7 @@ SYMBOLS = {
     "harness error": "💥",
 }
 SUITE_PREFIX = "conformance/tests/"
+CHECKED = "DEVIATIONS-CHECKED.md"
 
 
 class MatrixError(ValueError):
@@ -41,10 +48,15 @@ class MatrixError(ValueError):
 class Implementation:
     folder: str  # the reports/ sub-folder, unique, used as the column name
     data: dict[str, Any]
+    checked: bool = False  # the folder has a DEVIATIONS-CHECKED.md (findings checked by hand)
 
     @property
     def outcomes(self) -> dict[str, dict[str, Any]]:
         return {t["id"]: t for t in self.data.get("tests", [])}
+
+    @property
+    def upcoming(self) -> bool:
+        return upcoming(self.data)
 
 
 def _ignored_by_git(paths: list[Path]) -> set[Path]:
@@ -80,7 +92,7 @@ def load(reports: Path, include_ignored: bool = False) -> list[Implementation]:
             raise MatrixError(f"{path}: not readable JSON ({exc})") from None
         if not isinstance(data, dict) or not isinstance(data.get("tests"), list) or "verdict" not in data:
             raise MatrixError(f"{path}: not a conformance results.json (no 'verdict' and 'tests')")
-        found.append(Implementation(path.parent.name, data))
+        found.append(Implementation(path.parent.name, data, (path.parent / CHECKED).exists()))
     return found
 
 
@@ -167,6 +179,83 @@ def _not_runnable_lines(entries: list[dict[str, str]]) -> list[str]:
     return [*lines, ""]
 
 
+def _summary_row(impl: Implementation) -> str:
+    data = impl.data
+    verdicts = data.get("verdicts") or {}
+    counts = data.get("counts") or {}
+    spec = data.get("spec") or {}
+    cells = [
+        f"[{_cell(impl.folder)}]({impl.folder}/report.md)",
+        _cell((data.get("target") or {}).get("info", {}).get("version") or "?"),
+        _cell((data.get("target") or {}).get("release") or "—"),
+        _score(verdicts.get("core")),
+        _score(verdicts.get("full")),
+        f"**{_cell(data['verdict'])}**",
+        _cell(deviations.summary(_deviations_of(data))),
+        _cell((data.get("gate") or {}).get("verdict", "?")),
+        *[str(counts.get(o, 0)) for o in OUTCOMES],
+        _cell((data.get("suite") or {}).get("version") or "?"),
+        _cell(f"{spec.get('release') or spec.get('version')} ({(spec.get('sha256') or '?')[:12]})"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _reference_of_the_spec(impl: Implementation, implementations: list[Implementation]) -> Implementation | None:
+    """The official in-memory server of the vendored spec's release (``langgraph-api-0.16.7-inmem``), if certified."""
+    release = str((impl.data.get("spec") or {}).get("release") or "")
+    name = release.replace(" ", "-") + "-inmem"
+    return next((other for other in implementations if other.folder == name and not other.upcoming), None)
+
+
+def _moved(impl: Implementation, reference: Implementation | None) -> str:
+    """Tests that pass on one and not on the other: "now passes N, now fails M" against the reference."""
+    if reference is None:
+        return "—"
+    before = {test_id: test["outcome"] == "passed" for test_id, test in reference.outcomes.items()}
+    now = {test_id: test["outcome"] == "passed" for test_id, test in impl.outcomes.items()}
+    gained = sum(1 for test_id, ok in now.items() if ok and before.get(test_id) is False)
+    lost = sum(1 for test_id, ok in now.items() if not ok and before.get(test_id) is True)
+    return f"now passes {gained}, now fails {lost}"
+
+
+def _upcoming_section(rows: list[Implementation], implementations: list[Implementation]) -> list[str]:
+    lines = [
+        "## Upcoming releases",
+        "",
+        "Pre-releases of the official server (`./run.sh upcoming VERSION`: langgraph-api with the",
+        "langgraph-runtime-inmem its wheel requires, the same fixture graphs) judged by today's contract: what a",
+        "server author will face. *Moved* compares each test with the reference of the vendored spec's release",
+        "(passed there and not here, or the other way round); *checked* says, for each finding that reference",
+        "does not have, whether the server moved or the contract did.",
+        "",
+        "| release | against | moved | checked | version (/info) | core | full | certification | deviations | gate | "
+        + " | ".join(OUTCOMES)
+        + " |",
+        "| --- | --- | --- | --- | --- | ---: | ---: | --- | --- | --- |" + " ---: |" * len(OUTCOMES),
+    ]
+    for impl in rows:
+        data = impl.data
+        reference = _reference_of_the_spec(impl, implementations)
+        verdicts = data.get("verdicts") or {}
+        counts = data.get("counts") or {}
+        cells = [
+            f"[{_cell((data.get('target') or {}).get('release'))}]({impl.folder}/report.md)",
+            f"[{_cell(reference.folder)}]({reference.folder}/report.md)" if reference else "—",
+            _moved(impl, reference),
+            f"[{CHECKED}]({impl.folder}/{CHECKED})" if impl.checked else "—",
+            _cell((data.get("target") or {}).get("info", {}).get("version") or "?"),
+            _score(verdicts.get("core")),
+            _score(verdicts.get("full")),
+            f"**{_cell(data['verdict'])}**",
+            _cell(deviations.summary(_deviations_of(data))),
+            _cell((data.get("gate") or {}).get("verdict", "?")),
+            *[str(counts.get(o, 0)) for o in OUTCOMES],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def render(implementations: list[Implementation], not_runnable: list[dict[str, str]] | None = None) -> str:
     lines = [
         "# Conformance results",
@@ -195,31 +284,12 @@ def render(implementations: list[Implementation], not_runnable: list[dict[str, s
         + " | suite | spec |",
         "| --- | --- | --- | ---: | ---: | --- | --- | --- |" + " ---: |" * len(OUTCOMES) + " --- | --- |",
     ]
-    for impl in implementations:
-        data = impl.data
-        verdicts = data.get("verdicts") or {}
-        counts = data.get("counts") or {}
-        spec = data.get("spec") or {}
-        lines.append(
-            "| "
-            + " | ".join(
-                [
-                    f"[{_cell(impl.folder)}]({impl.folder}/report.md)",
-                    _cell((data.get("target") or {}).get("info", {}).get("version") or "?"),
-                    _cell((data.get("target") or {}).get("release") or "—"),
-                    _score(verdicts.get("core")),
-                    _score(verdicts.get("full")),
-                    f"**{_cell(data['verdict'])}**",
-                    _cell(deviations.summary(_deviations_of(data))),
-                    _cell((data.get("gate") or {}).get("verdict", "?")),
-                    *[str(counts.get(o, 0)) for o in OUTCOMES],
-                    _cell((data.get("suite") or {}).get("version") or "?"),
-                    _cell(f"{spec.get('release') or spec.get('version')} ({(spec.get('sha256') or '?')[:12]})"),
-                ]
-            )
-            + " |"
-        )
+    current = [impl for impl in implementations if not impl.upcoming]
+    lines += [_summary_row(impl) for impl in current]
     lines.append("")
+    upcoming_rows = [impl for impl in implementations if impl.upcoming]
+    if upcoming_rows:
+        lines += _upcoming_section(upcoming_rows, implementations)
     lines += _not_runnable_lines(not_runnable or [])
 
     by_area: dict[str, dict[str, list[dict[str, Any]]]] = {}  # area -> implementation -> tests

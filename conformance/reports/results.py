@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from packaging.version import InvalidVersion, Version
+
 import conformance
 from conformance.contract.document import operation_of  # re-exported: reports name operations with it
 from conformance.paths import display_path, spec_dir
@@ -351,6 +353,29 @@ def spec_text(spec: dict[str, Any]) -> str:
     return f"{spec['release']} ({version})" if spec.get("release") else f"langgraph-api OpenAPI ({version})"
 
 
+def _release_version(text: str | None) -> Version | None:
+    """``"langgraph-api 0.17.0rc6"`` -> Version("0.17.0rc6"); None for another product or no version."""
+    name, _, version = (text or "").strip().partition(" ")
+    if name != "langgraph-api" or not version:
+        return None
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
+def newer_than_spec(release: str | None, spec: str | None) -> bool:
+    """``release`` and ``spec`` both name langgraph-api releases, and ``release`` is the newer one."""
+    stated, vendored = _release_version(release), _release_version(spec)
+    return stated is not None and vendored is not None and stated > vendored
+
+
+def upcoming(data: dict[str, Any]) -> bool:
+    """The target states a langgraph-api release newer than the vendored spec's: a preview of what the next
+    release does against today's contract (conformance/targets/upcoming.py), not an implementation of it."""
+    return newer_than_spec((data.get("target") or {}).get("release"), (data.get("spec") or {}).get("release"))
+
+
 def release_text(data: dict[str, Any]) -> str:
     """The release the target states, beside the vendored spec's, and what it lacks of the spec."""
     release = (data.get("target") or {}).get("release")
@@ -359,6 +384,8 @@ def release_text(data: dict[str, Any]) -> str:
         return f"not stated (certified against the contract of {spec})"
     if release == spec:
         return f"{release}, the release of the vendored spec"
+    if upcoming(data):
+        return f"{release}, an upcoming release: newer than the vendored spec ({spec}), judged by today's contract"
     profile = data.get("profile") or {}
     operations = len(profile.get("unsupported_operations") or {})
     tests = len(profile.get("unsupported_tests") or {})
