@@ -9,6 +9,8 @@ conformance/graphs/deploy.py), only of a newer release, judged by today's contra
 of 0.16.7 with spec/errata.yaml). Each release is installed once into an environment of its own
 (~/.cache/langgraph-conformance/upcoming-langgraph-api-VERSION/) and its report goes to
 reports/langgraph-api-VERSION-inmem/, a row "upcoming releases" of the matrix (conformance/reports/matrix.py).
+Like the embedded reference, it starts a second server of the release behind the fixture auth for the
+``auth`` area (``--auth-url``, two users with random tokens).
 
 A langgraph-api release works only with the langgraph-runtime-inmem series its wheel names
 (``Requires-Dist: langgraph-runtime-inmem<0.38.0.dev0,>=0.37.0.dev0`` in 0.17.0rc6's METADATA); the
@@ -22,6 +24,7 @@ the range. langgraph-cli 0.4.40 (the reference's) starts both: its ``inmem`` ext
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,15 +90,23 @@ def ensure_all() -> list[Path]:
 
 
 class LanggraphDev(Server):
-    """``langgraph dev`` of one release, run exactly as the embedded reference runs (reference.py)."""
+    """``langgraph dev`` of one release, run exactly as the embedded reference runs (reference.py).
 
-    def __init__(self, root: Path, upcoming: Upcoming) -> None:
-        super().__init__(f"langgraph-api {upcoming.api}", root / "graphs", deadline=START_DEADLINE)
+    ``auth_tokens`` (user "A" and "B" -> bearer token): the deployment ``conformance graphs DIR --auth``
+    writes instead, the same graphs behind the fixture auth, as the embedded reference starts a second
+    server of its own for the ``auth`` area.
+    """
+
+    def __init__(self, root: Path, upcoming: Upcoming, auth_tokens: dict[str, str] | None = None) -> None:
+        label = f"langgraph-api {upcoming.api}" + (" (fixture auth)" if auth_tokens else "")
+        super().__init__(label, root / ("auth" if auth_tokens else "graphs"), deadline=START_DEADLINE)
         self.upcoming = upcoming
+        self.auth_tokens = auth_tokens or {}
 
     def start(self) -> str:  # type: ignore[override]
         env_path = ensure_installed(self.upcoming.api)
-        deploy.write(self.workdir, js=False)
+        deploy.write(self.workdir, js=False, auth=bool(self.auth_tokens))
+        tokens = {f"{deploy.AUTH_TOKEN_VARIABLE}_{user}": token for user, token in self.auth_tokens.items()}
         command = [
             str(env_path / "bin" / "langgraph"),
             "dev",
@@ -110,7 +121,7 @@ class LanggraphDev(Server):
             "--config",
             "langgraph.json",
         ]
-        return super().start(command, clean_env(**OFFLINE_ENV, PYTHONUNBUFFERED="1"))
+        return super().start(command, clean_env(**OFFLINE_ENV, **tokens, PYTHONUNBUFFERED="1"))
 
     def version(self) -> str:
         return str(httpx.get(f"{self.url}/info", timeout=10).json().get("version") or "?")
@@ -130,7 +141,15 @@ def main(argv: list[str] | None = None) -> int:
         log(f"starting langgraph dev: langgraph-api {upcoming.api} + langgraph-runtime-inmem {upcoming.runtime}")
         server.start()
         log(f"it answered /ok after {server.started_in:.1f} s; /info version {server.version()}")
-        return Target(url=server.url, name=upcoming.name)
+        # The auth area, as for the embedded reference: a second server of the release behind the fixture
+        # auth, two users with random tokens (passed to the suite as --auth-user, redacted when shown).
+        tokens = {user: secrets.token_urlsafe(24) for user in ("A", "B")}
+        with_auth = LanggraphDev(root, upcoming, auth_tokens=tokens)
+        stack.callback(with_auth.stop)
+        with_auth.start()
+        log(f"the same release with the fixture auth answered /ok after {with_auth.started_in:.1f} s")
+        users = tuple(f"--auth-user={user}=Authorization: Bearer {token}" for user, token in tokens.items())
+        return Target(url=server.url, name=upcoming.name, suite_args=(f"--auth-url={with_auth.url}", *users))
 
     return certify("certify-upcoming", up, args, __doc__)
 
