@@ -91,6 +91,17 @@ class ClosingServer:
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("connection", "close")
                 self.end_headers()
+                if self.path == "/events-trickle":  # a comment line every 0.1 s: no read ever times out
+                    deadline = time.monotonic() + 30
+                    while not HOLD.is_set() and time.monotonic() < deadline:
+                        try:
+                            self.wfile.write(b": ping\r\n\r\n")
+                            self.wfile.flush()
+                        except OSError:
+                            break
+                        time.sleep(0.1)
+                    self.close_connection = True
+                    return
                 count = 3 if self.path == "/events" else 1
                 for number in range(count):
                     self.wfile.write(f'event: values\r\nid: {number}\r\ndata: {{"n": {number}}}\r\n\r\n'.encode())
@@ -187,6 +198,17 @@ def test_a_stream_that_never_ends_stops_at_its_bounds(client):
     assert not ended and len(events) == 2
     _, events, ended = client.stream("GET", "/events", seconds=5, until=lambda seen: bool(seen))
     assert not ended and events and events[0].data == {"n": 0}
+
+
+def test_an_answer_whose_body_never_ends_is_the_targets_timeout(client):
+    """A plain request answered by a body that keeps coming (bytes every 0.1 s, so no single read times
+    out) is bounded as a whole: HTTP-TIMEOUT after the request's timeout, never a hang."""
+    started = time.monotonic()
+    with pytest.raises(ConformanceFailure) as raised:
+        client.request("GET", "/events-trickle", timeout=1)
+    assert time.monotonic() - started < 5, "the body read went past the request's timeout"
+    assert raised.value.rule == "HTTP-TIMEOUT" and "did not end within 1 s" in raised.value.message
+    assert raised.value.exchange is not None and raised.value.exchange.status == 200
 
 
 def test_a_stream_with_no_answer_is_judged_not_raised(server, client):

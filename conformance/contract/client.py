@@ -152,6 +152,21 @@ class Sending(TypedDict, total=False):
     headers: dict[str, str] | None  # this request's own headers: shown in its reproduction unless secret
 
 
+BODY_DEADLINE_DEFAULT = 30.0  # seconds for a whole answer when the client has no read timeout
+
+
+def read_bounded(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    """A streamed answer's body, read until it ends or ``deadline`` (time.monotonic()) passes, and whether
+    it ended. The read timeout bounds each wait for a byte; this bounds the whole: a body that keeps coming
+    (an event stream where JSON was asked for, a keep-alive that never ends) can hold no one for ever."""
+    chunks: list[bytes] = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            return b"".join(chunks), False
+    return b"".join(chunks), True
+
+
 class ApiClient:
     """A thin recorder over one shared httpx.Client. Each test gets its own recorder."""
 
@@ -168,11 +183,40 @@ class ApiClient:
         """Send one request and read its answer. No answer within the timeout, or a broken connection, is
         the target's failure (HTTP-TIMEOUT, HTTP-TRANSPORT)."""
         request = self._build(method, path, timeout, sending)
+        started = time.monotonic()
         try:
-            response = self.http.send(request)
+            response = self.http.send(request, stream=True)
         except httpx.TransportError as exc:
             self._unanswered(request, sending, exc, timeout)
-        return self._record(Exchange.from_httpx(request, response, **self._shown(sending)))
+        limit = timeout or self.timeout or BODY_DEADLINE_DEFAULT
+        try:
+            text = self._read_bounded(response, request, sending, started, limit)
+        except httpx.TransportError as exc:
+            self._unanswered(request, sending, exc, timeout)
+        finally:
+            response.close()
+        shown = self._shown(sending)
+        return self._record(
+            Exchange.from_httpx(request, response, text=text, elapsed=time.monotonic() - started, **shown)
+        )
+
+    def _read_bounded(
+        self, response: httpx.Response, request: httpx.Request, sending: Sending, started: float, limit: float
+    ) -> str:
+        """The answer's body, read to its end within ``limit`` seconds of the request (:func:`read_bounded`);
+        a body still coming then is the target's failure (HTTP-TIMEOUT), with what had come."""
+        body, ended = read_bounded(response, started + limit)
+        text = body.decode(response.encoding or "utf-8", "replace")
+        if ended:
+            return text
+        exchange = Exchange.from_httpx(request, response, text=text[:2000], elapsed=limit, **self._shown(sending))
+        raise ConformanceFailure(
+            "HTTP-TIMEOUT",
+            f"{request.method} {request.url.raw_path.decode()}: the answer did not end within {limit:g} s",
+            expected="a complete answer within the request timeout",
+            actual=f"{response.status_code}, a body still coming after {limit:g} s",
+            exchange=self._record(exchange),
+        )
 
     def stream(
         self,

@@ -14,6 +14,7 @@ and destructive requests get a victim of their own, as in :mod:`conformance.prop
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from conformance.contract.client import Exchange
+from conformance.contract.client import Exchange, read_bounded
 from conformance.properties.world import NEVER_SOON, World, own_config
 
 RULE = "OPERATION-AVAILABLE"
@@ -251,7 +252,10 @@ def send(http: httpx.Client, request: Request, secret_headers: tuple[str, ...]) 
         response = http.send(built, stream=True)
         try:
             streaming = response.headers.get("content-type", "").startswith("text/event-stream")
-            text = "(event stream: not read)" if streaming else response.read().decode("utf-8", "replace")
+            deadline = time.monotonic() + (http.timeout.read or 30.0)
+            body, ended = (b"", True) if streaming else read_bounded(response, deadline)
+            text = "(event stream: not read)" if streaming else body.decode("utf-8", "replace")
+            text += "" if ended else " (a body still coming: cut)"
         finally:
             response.close()
     except httpx.HTTPError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from conformance.contract import sse
-from conformance.contract.client import Exchange
+from conformance.contract.client import Exchange, read_bounded
 from conformance.properties.schema import STREAM_MEDIA
 
 # requests' defaults and schemathesis' random case id: httpx sends its own defaults, and a random header
@@ -86,7 +86,10 @@ def send(http: httpx.Client, case: Any, secret_headers: tuple[str, ...], window:
                 raise read.error
             body, cut = read.body, not read.ended
         else:
-            body = response.read()
+            body, ended = read_bounded(response, started + window + (http.timeout.read or 30.0))
+            if not ended:
+                cut_off = Exchange.from_httpx(request, response, text="(a body still coming)", **evidence)
+                return Sent(cut_off, None, error="HTTP-TIMEOUT")
     except httpx.TimeoutException:
         cut_off = Exchange.from_httpx(request, None, text="(timeout while reading the body)", **evidence)
         return Sent(cut_off, None, error="HTTP-TIMEOUT")
