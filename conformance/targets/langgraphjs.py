@@ -27,6 +27,7 @@ import httpx
 
 from conformance.graphs import deploy
 from conformance.paths import GRAPHS_DIR
+from conformance.targets import reference
 from conformance.targets.bringup import (
     Server,
     Target,
@@ -135,20 +136,8 @@ class LanggraphJs(Server):
                 if path.parent.name == "js" and path.name in (*GRAPH_FILES, deploy.JS_AUTH_FILE):
                     shutil.copy(path, self.workdir / path.name)
         (self.workdir / "node_modules").symlink_to(installed_dir / "node_modules", target_is_directory=True)
-        command = [
-            str(installed_dir / "node_modules" / ".bin" / "langgraphjs"),
-            "dev",
-            "--no-browser",
-            "--no-reload",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--n-jobs-per-worker",
-            "10",
-            "--config",
-            str(self.workdir / "langgraph.json"),
-        ]
+        binary = installed_dir / "node_modules" / ".bin" / "langgraphjs"
+        command = reference.dev_command(binary, self.port, self.workdir / "langgraph.json")
         env = clean_env(
             **OFFLINE_ENV,
             LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS=SCHEMA_RESOLVE_TIMEOUT_MS,

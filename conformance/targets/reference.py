@@ -124,6 +124,25 @@ class RunningReference:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def dev_command(binary: Path | str, port: int, config: Path | str = "langgraph.json") -> list[str]:
+    """``langgraph dev`` (or the JS server's ``langgraphjs dev``, which takes the same flags) serving
+    ``config`` on loopback ``port``: no browser, no reload, ten runs at once per worker."""
+    return [
+        str(binary),
+        "dev",
+        "--no-browser",
+        "--no-reload",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n-jobs-per-worker",
+        "10",
+        "--config",
+        str(config),
+    ]
+
+
 def start(
     configured_cache: str | None = None,
     log=None,
@@ -154,20 +173,7 @@ def start(
     env = {**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"}
     env.update(deploy.auth_environment(auth_tokens or {}))
     env.pop("VIRTUAL_ENV", None)
-    command = [
-        str(_bin(env_dir, "langgraph")),
-        "dev",
-        "--no-browser",
-        "--no-reload",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n-jobs-per-worker",
-        "10",
-        "--config",
-        "langgraph.json",
-    ]
+    command = dev_command(_bin(env_dir, "langgraph"), port)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             command,

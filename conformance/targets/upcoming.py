@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from conformance.graphs import deploy
+from conformance.targets import reference
 from conformance.targets.bringup import Server, Target, cached_env, certify, clean_env, logger, python_env
 from conformance.targets.reference import OFFLINE_ENV
 
@@ -107,20 +108,7 @@ class LanggraphDev(Server):
         env_path = ensure_installed(self.upcoming.api)
         deploy.write(self.workdir, js=False, auth=bool(self.auth_tokens))
         tokens = {f"{deploy.AUTH_TOKEN_VARIABLE}_{user}": token for user, token in self.auth_tokens.items()}
-        command = [
-            str(env_path / "bin" / "langgraph"),
-            "dev",
-            "--no-browser",
-            "--no-reload",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--n-jobs-per-worker",
-            "10",
-            "--config",
-            "langgraph.json",
-        ]
+        command = reference.dev_command(env_path / "bin" / "langgraph", self.port)
         return super().start(command, clean_env(**OFFLINE_ENV, **tokens, PYTHONUNBUFFERED="1"))
 
     def version(self) -> str:
