@@ -118,27 +118,23 @@ def _found_whoever_asks(method: str, pattern: str, index: int, *, statuses=(404,
     return hook
 
 
-def _assistant_run_whoever_asks(req: Req, resp: Resp) -> None:
+def _assistant_run_whoever_asks():
     """A stateless run naming another user's assistant is run with it, as the JS server 1.5.1 does: the
     run's creation never asks whether the caller may read the assistant (the refusal replaced by the
     answer the assistant's owner gets)."""
-    _remember_assistant(req, resp)
-    if not (req.is_("POST", "/runs/wait") and resp.status in (403, 404) and _user(req) is not None):
-        return
-    assistant = req.body.get("assistant_id") if isinstance(req.body, dict) else None
-    creation = _ASSISTANT_OWNERS.get(str(assistant))
-    if creation is not None and creation.get("authorization") != req.headers.get("authorization"):
-        _with(resp, _replay(req, _as(req, None, creation)))
+    remember, made = _creators()
 
+    def hook(req: Req, resp: Resp) -> None:
+        remember(req, resp)
+        if not (req.is_("POST", "/runs/wait") and resp.status in (403, 404) and _user(req) is not None):
+            return
+        assistant = req.body.get("assistant_id") if isinstance(req.body, dict) else None
+        creation = made.get(str(assistant))
+        if creation is None or creation["headers"].get("authorization") == req.headers.get("authorization"):
+            return
+        _with(resp, _replay(req, _as(req, None, creation["headers"])))
 
-_ASSISTANT_OWNERS: dict[str, dict[str, str]] = {}
-
-
-def _remember_assistant(req: Req, resp: Resp) -> None:
-    if req.is_("POST", "/assistants") and resp.status == 200 and isinstance(resp.json, dict) and _user(req):
-        _ASSISTANT_OWNERS.setdefault(
-            str(resp.json.get("assistant_id")), {"authorization": req.headers["authorization"]}
-        )
+    return hook
 
 
 def _hooks(*hooks):
@@ -284,7 +280,7 @@ FAULTS: tuple[Fault, ...] = (
         "a run names another user's assistant and runs with it (its config and context reach the caller)",
         (AU + "test_other_users_assistant_is_out_of_reach[run]",),
         "AUTH-ASSISTANT-HIDDEN",
-        on_response=_assistant_run_whoever_asks,
+        on_response=_assistant_run_whoever_asks(),
     ),
     _auth(
         "auth-assistant-search-unfiltered",
