@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
 
 from conformance.graphs import GRAPHS
+from conformance.plugin.expected import load
 from conformance.targets import reference
 from tests.runner import run_suite
 
@@ -117,16 +119,32 @@ def fresh_reference():
         running.stop()
 
 
+def _intermittent_tests() -> set[str]:
+    """Tests whose every listed finding is met only sometimes (`strict: false`): in either run they may
+    pass or end with those findings, so "expected failure" and "passed" are the same verdict for them."""
+    entries = load(Path(REFERENCE_LIST))
+    tests = {entry.test for entry in entries}
+    return {test for test in tests if all(not e.strict for e in entries if e.test == test)}
+
+
+def _same(test: str, was: str | None, now: str | None, intermittent: set[str]) -> bool:
+    if was == now:
+        return True
+    either = {"expected failure", "passed"}
+    return was in either and now in either and any(test.endswith(name) for name in intermittent)
+
+
 def test_same_outcomes_on_a_busy_server_and_nothing_foreign_touched(fresh_reference, tmp_path):
     empty = run_suite(tmp_path / "empty", f"--target-url={fresh_reference}", f"--expected-failures={REFERENCE_LIST}")
     assert empty.returncode == 0, f"the empty reference did not pass its gate:\n{empty.output[-3000:]}"
     with httpx.Client(base_url=fresh_reference, timeout=30) as http:
         foreign = fill(http)
+        intermittent = _intermittent_tests()
         busy = run_suite(tmp_path / "busy", f"--target-url={fresh_reference}", f"--expected-failures={REFERENCE_LIST}")
         changed = {
             test: (outcome, busy.outcomes().get(test))
             for test, outcome in empty.outcomes().items()
-            if busy.outcomes().get(test) != outcome
+            if not _same(test, outcome, busy.outcomes().get(test), intermittent)
         }
         assert not changed, "outcomes that depend on what else the server holds:\n" + "\n".join(
             f"  {test}: {was} empty, {now} busy: {(busy.find(test) or {}).get('detail', {}).get('message', '')}"
