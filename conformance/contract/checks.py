@@ -248,3 +248,39 @@ def expect_later(
     return expect(
         holds, rule, message or default, expected=f"later than {earlier}", actual=later, exchange=exchange, stop=stop
     )
+
+
+def expect_order(
+    found: list[str],
+    wanted: list[str],
+    *,
+    sorted_on: Mapping[str, Any],
+    rule: str,
+    message: str | None = None,
+    exchange: Exchange | None = None,
+    stop: bool = False,
+) -> bool:
+    """The ids ``found`` come in the order ``wanted``, except that ids whose sort value is the same (as the
+    server answered it, ``sorted_on[id]``; date-times compared as moments) may come in either order.
+
+    A sort by a field names no order between equal values: a server whose clock counts milliseconds gives
+    two threads made in the same millisecond one ``created_at``, and either order of the two is sorted.
+    """
+
+    def value(item: str) -> Any:
+        raw = sorted_on.get(item)
+        return _instant(raw) or raw
+
+    position = {item: index for index, item in enumerate(found)}
+    allowed: list[str] = []
+    group: list[str] = []
+    for item in [*wanted, None]:
+        if group and (item is None or value(item) is None or value(item) != value(group[-1])):
+            allowed += sorted(group, key=lambda i: position.get(i, len(found)))
+            group = []
+        if item is not None:
+            group.append(item)
+    default = f"{_where(exchange)}not in the expected order (equal sort values may come in either order)"
+    return expect(
+        found == allowed, rule, message or default, expected=allowed, actual=found, exchange=exchange, stop=stop
+    )
