@@ -22,6 +22,7 @@ import contextlib
 import copy
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,13 +138,25 @@ class World:
             self.ids["cron_id"] = cron
         if "run_id" in self.ids:
             # The run must be finished: join, stream and state/{checkpoint_id} then answer at once.
-            with contextlib.suppress(httpx.HTTPError):
-                self.http.get(f"/threads/{thread}/runs/{self.ids['run_id']}/join")
+            self._wait_for_run(thread, self.ids["run_id"], min(cert.settings.run_timeout, 30.0))
             with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError, TypeError):
                 state = self.http.get(f"/threads/{thread}/state").json()
                 checkpoint = (state.get("checkpoint") or {}).get("checkpoint_id")
                 if is_uuid(checkpoint):
                     self.ids["checkpoint_id"] = checkpoint
+
+    def _wait_for_run(self, thread: str, run: str, seconds: float) -> None:
+        """Join the world's run, then poll its status until it is final (a server whose join answers before
+        the run ends would otherwise leave the world without a checkpoint now and then; joining is judged by
+        its own scenarios, not here). Bounded (the run timeout, at most 30 s)."""
+        deadline = time.monotonic() + seconds
+        with contextlib.suppress(httpx.HTTPError):
+            self.http.get(f"/threads/{thread}/runs/{run}/join")
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError, ValueError, AttributeError):
+                if self.http.get(f"/threads/{thread}/runs/{run}").json().get("status") not in ("pending", "running"):
+                    return
+            time.sleep(0.2)  # poll interval, bounded by the deadline above
 
     def new_thread(self, cert: CertificationSession | None = None) -> str | None:
         thread = self._post("/threads", {"metadata": {**self.tag, "role": "property-layer"}})
