@@ -6,6 +6,7 @@ runs in one proxy for one suite run, so the memory starts empty every time.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -576,6 +577,15 @@ def _every_minute_never_fires(req: Req) -> None:
         body["enabled"] = False
 
 
+def _every_minute_lost(req: Req, resp: Resp) -> None:
+    """The server loses the every-minute cron just after answering its creation (the suite deletes nothing)."""
+    body = req.body if isinstance(req.body, dict) else {}
+    made = resp.json if resp.status == 200 and isinstance(resp.json, dict) else {}
+    if req.is_("POST", "/threads/*/runs/crons") and body.get("schedule") == "* * * * *" and made.get("cron_id"):
+        assert req.replay is not None, "the fault proxy sets Req.replay"
+        req.replay(dataclasses.replace(req, method="DELETE", path=f"/runs/crons/{made['cron_id']}", body=None, raw=b""))
+
+
 def _disabled_fires_anyway(req: Req) -> None:
     if req.is_("POST", "/threads/*/runs/crons") and isinstance(req.body, dict) and req.body.get("enabled") is False:
         req.body["enabled"] = True
@@ -774,6 +784,13 @@ CRON_FAULTS: tuple[Fault, ...] = (
         (CR + "test_every_minute_cron_fires_and_a_disabled_one_does_not",),
         "CRONS-FIRE",
         on_request=_every_minute_never_fires,
+    ),
+    Fault(
+        "cron-lost",
+        "the every-minute cron is gone (404) before its minute, though nobody deleted it",
+        (CR + "test_every_minute_cron_fires_and_a_disabled_one_does_not",),
+        "CRONS-GET",
+        on_response=_every_minute_lost,
     ),
     Fault(
         "cron-runs-other-input",

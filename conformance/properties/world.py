@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from conformance.contract.client import Exchange
-from conformance.plugin.session import SESSION_KEY, CertificationSession
+from conformance.plugin.session import TEST_KEY, CertificationSession
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GRAPH = "agent"  # a fixture graph that finishes at once (conformance/graphs)
@@ -246,7 +246,9 @@ class World:
 
     @property
     def namespace(self) -> list[str]:
-        return [STORE_ROOT, self.session_id]
+        """The world's own store namespace, inside the session's: close() empties it while the store module
+        may still use the session's (its fixtures write beside it)."""
+        return [STORE_ROOT, self.session_id, f"properties-{self.tag.get(TEST_KEY, 'world')[:12]}"]
 
     def _own_ids(self, item: dict[str, Any]) -> None:
         """Map the ids a request would create or destroy into this session (valid UUIDs stay valid)."""
@@ -273,7 +275,7 @@ class World:
     def close(self) -> dict[str, int]:
         """Delete this session's assistants, crons and store items (threads: the session's cleanup).
 
-        Only what carries this session's tag or namespace, or what this session created, is touched.
+        Only what carries this world's tag or the session's namespace, or what this world created, is touched.
         """
         deleted = failed = 0
         crons = set(self.crons) | self._tagged("/runs/crons/search", "cron_id")
@@ -294,9 +296,13 @@ class World:
         return {"deleted": deleted, "failed": failed}
 
     def _tagged(self, path: str, key: str) -> set[str]:
-        """Ids of resources whose metadata carries this session's tag, as a search reports them."""
+        """Ids of resources whose metadata carries this world's own tag, as a search reports them.
+
+        The world's tag, not the session's: the other modules' resources carry the session's tag too, and
+        the world closes when the property layer ends, while they may still be in use (the crons module's
+        every-minute cron, deleted here before it fired, made its test fail now and then)."""
         try:
-            response = self.http.post(path, json={"metadata": {SESSION_KEY: self.session_id}, "limit": 1000})
+            response = self.http.post(path, json={"metadata": dict(self.tag), "limit": 1000})
             found = response.json() if response.status_code == 200 else []
         except (httpx.HTTPError, ValueError):
             return set()
@@ -305,7 +311,8 @@ class World:
             if not isinstance(entry, dict):
                 continue
             metadata = entry.get("metadata") or (entry.get("payload") or {}).get("metadata") or {}
-            if isinstance(metadata, dict) and metadata.get(SESSION_KEY) == self.session_id and is_uuid(entry.get(key)):
+            mine = isinstance(metadata, dict) and all(metadata.get(k) == v for k, v in self.tag.items())
+            if mine and is_uuid(entry.get(key)):
                 ids.add(entry[key])
         return ids
 

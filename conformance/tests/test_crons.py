@@ -12,6 +12,7 @@ tagged threads, and with them the runs the crons made).
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -453,25 +454,60 @@ def _runs(api: Api, thread_id: str) -> tuple[list[dict], Exchange]:
     return api.contract.validate(exchange, "GET /threads/{thread_id}/runs", status=200, rule="CRONS-FIRE"), exchange
 
 
+def _cron_now(api: Api, cron_id: str | None) -> tuple[dict | None, Exchange]:
+    """The cron as the server has it now (None when it does not answer 200 with an object)."""
+    exchange = api.client.get(f"/runs/crons/{cron_id}")
+    body = None
+    with contextlib.suppress(ValueError):  # evidence only: a body that is not JSON is said as its status
+        body = json.loads(exchange.text) if exchange.status == 200 else None
+    return (body if isinstance(body, dict) else None), exchange
+
+
 @run_at("last")
 def test_every_minute_cron_fires_and_a_disabled_one_does_not(api, firing):
     """The every-minute cron made at the start has run on its thread by now (waiting at most until its minute
-    plus a grace); the disabled one has not."""
+    plus a grace); the disabled one has not. A cron that is gone before it ran (the suite never deletes it)
+    is named as that, at once, not waited for as a cron that does not fire."""
     cron, made = firing.crons["enabled"], firing.exchanges["enabled"]
     first = _when(cron["next_run_date"]) if cron.get("next_run_date") else None
     soon = first is not None and (first - _when(cron["created_at"])).total_seconds() <= 61
     message = "the every-minute cron's next_run_date is not within a minute of its creation"
     expect_true(soon, rule="CRONS-FIRE", message=message, actual=cron.get("next_run_date"), exchange=made)
-    deadline = time.monotonic() + max(0.0, (first - datetime.now(UTC)).total_seconds()) + FIRE_GRACE
+    deadline = time.monotonic() + max(0.0, ((first or datetime.now(UTC)) - datetime.now(UTC)).total_seconds())
+    deadline += FIRE_GRACE
+    gone: Exchange | None = None
     while True:
         runs, exchange = _runs(api, firing.threads["enabled"])
         if runs or time.monotonic() >= deadline:
             break
+        if isinstance(cron.get("cron_id"), str):
+            _, got = _cron_now(api, cron["cron_id"])
+            if got.status == 404:
+                gone = got
+                break
         time.sleep(0.5)  # poll interval, bounded by the deadline above
+    if gone is not None:
+        _disabled_made_no_run(api, firing)
+        lost = "GET /runs/crons/{cron_id}: the every-minute cron is gone before it ran (the suite never deleted it)"
+        expect_status(gone, 200, rule="CRONS-GET", message=lost, stop=True)  # its firing: not reached
     message = f"the every-minute cron made no run by {FIRE_GRACE:g} s after its first scheduled minute"
-    expect_true(runs, rule="CRONS-FIRE", message=message, expected=f"a run after {first}", exchange=exchange)
+    if runs:
+        seen = "a run"
+    elif isinstance(cron.get("cron_id"), str):
+        now, got = _cron_now(api, cron["cron_id"])
+        said = f"next_run_date={now.get('next_run_date')}, enabled={now.get('enabled')}" if now else f"{got.status}"
+        seen = f"no run; GET /runs/crons/{{cron_id}} now answers {said}"
+    else:
+        seen = "no run (the cron has no cron_id to read it by)"
+    expect_true(
+        runs, rule="CRONS-FIRE", message=message, expected=f"a run after {first}", actual=seen, exchange=exchange
+    )
     inputs = [(run.get("kwargs") or {}).get("input") for run in runs]
     message = "no run the cron made carries the cron's input"
     expect_in(firing.input, inputs, rule="CRONS-FIRE", message=message, exchange=exchange)
+    _disabled_made_no_run(api, firing)
+
+
+def _disabled_made_no_run(api: Api, firing: Firing) -> None:
     quiet, exchange = _runs(api, firing.threads["disabled"])
     expect_equal(quiet, [], rule="CRONS-DISABLED", message="a disabled cron made a run", exchange=exchange)
