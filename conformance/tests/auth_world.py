@@ -23,6 +23,7 @@ from conformance.contract.client import ApiClient, Exchange, make_http
 from conformance.contract.document import Contract
 from conformance.plugin.session import SESSION_KEY, TEST_KEY
 from conformance.tests.flows import human
+from conformance.tests.values import messages
 
 MARKER_KEY = "conformance_auth_marker"
 REFUSED = (403, 404)  # the guide's denial (a handler returning False raises 403), or not found
@@ -215,7 +216,7 @@ def finish_runs(deployment: Deployment, world: Owned) -> Owned:
         world.joined[caller.name] = joined
     state = json_of(deployment.owner.request("GET", f"/threads/{world.thread_id}/state")) or {}
     world.checkpoint_id = (state.get("checkpoint") or {}).get("checkpoint_id") or ""
-    world.messages = len((state.get("values") or {}).get("messages") or [])
+    world.messages = len(messages(state.get("values")))
     return world
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.contract.checks import expect_contains, expect_equal, expect_ids, expect_in, expect_status, expect_true
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.client import Exchange
 from conformance.graphs import GRAPHS, INTERRUPT_INNER_NODE, INTERRUPT_OUTER_NODE
 from conformance.properties.world import own_config
 from conformance.tests.flows import Api, human
@@ -60,11 +60,6 @@ def made(api):
     maker = Made(api)
     yield maker
     maker.cleanup()
-
-
-def _module_api(certification, contract) -> Api:
-    client = ApiClient(certification.http, certification.secret_headers)
-    return Api(client, contract, certification, certification.tag())
 
 
 def _get(api: Api, assistant_id: str, rule: str) -> tuple[dict, Exchange]:
@@ -194,7 +189,7 @@ class Versioned:
 @pytest.fixture(scope="module")
 def versioned(certification, contract):
     """One assistant patched twice: version 1 (model v1), 2 (model v2, +stage), 3 (model v3, +odd)."""
-    api = _module_api(certification, contract)
+    api = Api.for_session(certification, contract)
     maker = Made(api)
     first, _ = maker.create({"graph_id": "configured", "config": {"configurable": {"model": "v1"}}})
     made = Versioned(first["assistant_id"], [first])
@@ -354,7 +349,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(certification, contract):
-    api = _module_api(certification, contract)
+    api = Api.for_session(certification, contract)
     maker = Made(api)
     made = Corpus(tag=api.tag)
     for role, (prefix, graph, name) in CORPUS.items():
@@ -551,7 +546,7 @@ class ConfiguredRuns:
 @pytest.fixture(scope="module")
 def configured_runs(certification, contract):
     """One assistant per case on the configured graph, one run through each (all started together)."""
-    api = _module_api(certification, contract)
+    api = Api.for_session(certification, contract)
     maker = Made(api)
     made = ConfiguredRuns()
     started = {}

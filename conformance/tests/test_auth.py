@@ -50,6 +50,7 @@ from conformance.tests.auth_world import (
     refused,
 )
 from conformance.tests.flows import TERMINAL_RUN_STATUSES, human
+from conformance.tests.values import messages
 
 pytestmark = [pytest.mark.area("auth"), pytest.mark.xdist_group("auth")]
 # Page size of every search and list here: the document allows up to 1000, some servers refuse more than 100
@@ -288,9 +289,8 @@ def test_the_owner_still_reaches_everything(auth_deployment, owned):
     expect_equal((seen.body.get("metadata") or {}).get(MARKER_KEY), owned.marker, rule="AUTH-OWNER-ACCESS",
                  message="not the owner's thread", exchange=seen.exchange)
     seen = owner_sees(a, f"{thread}/state")
-    messages = (seen.body.get("values") or {}).get("messages") or []
-    expect_equal(len(messages), owned.messages, rule="AUTH-OWNER-ACCESS", message="the owner's state changed",
-                 exchange=seen.exchange)
+    expect_equal(len(messages(seen.body.get("values"))), owned.messages, rule="AUTH-OWNER-ACCESS",
+                 message="the owner's state changed", exchange=seen.exchange)
     for path in (f"{thread}/history", f"{thread}/runs", f"{thread}/runs/{owned.run_id}",
                  f"/assistants/{owned.assistant_id}"):
         owner_sees(a, path)

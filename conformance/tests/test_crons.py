@@ -31,7 +31,7 @@ from conformance.contract.checks import (
     expect_status,
     expect_true,
 )
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.client import Exchange
 from conformance.plugin import parallel
 from conformance.plugin.parallel import shared_once
 from conformance.tests.flows import Api, human, run_at
@@ -90,11 +90,6 @@ class Crons:
                 self.api.client.delete(f"/runs/crons/{cron_id}")
 
 
-def _api(certification, contract) -> Api:
-    client = ApiClient(certification.http, certification.secret_headers)
-    return Api(client, contract, certification, certification.tag())
-
-
 # ------------------------------------------------------------------------------------ firing crons
 @dataclass
 class Firing:
@@ -111,7 +106,7 @@ def firing(certification, contract, request):
 
     Made once per session, whatever the number of xdist workers: the test that checks the firing runs
     last and may run on another worker than the one that made them (conformance/plugin/parallel.py)."""
-    crons = Crons(_api(certification, contract))
+    crons = Crons(Api.for_session(certification, contract))
     made, here = shared_once(request, "cron-firing", lambda: _make_firing(crons))
     yield made
     if here and not parallel.is_worker(request.config):  # under xdist the session's cleanup deletes them
@@ -162,7 +157,7 @@ CORPUS = (  # (graph, on a thread?, schedule, enabled, end_time)
 
 @pytest.fixture(scope="module")
 def corpus(certification, contract):
-    api = _api(certification, contract)
+    api = Api.for_session(certification, contract)
     crons = Crons(api)
     corpus = Corpus(tag=api.tag)
     for n, (graph, on_thread, schedule, enabled, end_time) in enumerate(CORPUS):

@@ -26,6 +26,7 @@ from conformance.contract.client import Exchange, Streamed
 from conformance.contract.sse import SseEvent
 from conformance.graphs import ECHO_PREFIX, INTERRUPT_QUESTION
 from conformance.tests.flows import Api, human
+from conformance.tests.values import last_message
 
 pytestmark = pytest.mark.area("protocol")
 
@@ -199,8 +200,7 @@ def test_run_start_runs_the_assistant_in_the_background(api, watched):
     expect_equal(run.get("status"), "success", rule="PROTOCOL-RUN-START", exchange=listed)
     got = api.client.get(f"/threads/{watched.thread_id}/state")
     state = api.contract.validate(got, "GET /threads/{thread_id}/state", status=200, rule="PROTOCOL-RUN-START-PARAMS")
-    messages = ((state or {}).get("values") or {}).get("messages") or []
-    last = messages[-1].get("content") if messages and isinstance(messages[-1], dict) else None
+    last = last_message((state or {}).get("values")).get("content")
     message = "the run run.start made did not run the agent on the input sent"
     wanted = f"{ECHO_PREFIX}{watched.text}"
     expect_equal(last, wanted, rule="PROTOCOL-RUN-START-PARAMS", message=message, exchange=got)
@@ -298,8 +298,7 @@ def test_input_respond_resumes_an_interrupted_run(api):
     values = (
         api.contract.validate(got, "GET /threads/{thread_id}/state", status=200, rule="PROTOCOL-INPUT-RESPOND") or {}
     ).get("values") or {}
-    messages = values.get("messages") or []
-    last = messages[-1].get("content") if messages and isinstance(messages[-1], dict) else None
+    last = last_message(values).get("content")
     shown = {"answer": values.get("answer"), "last message": last}
     wanted = {"answer": "yes v2", "last message": f"{ECHO_PREFIX}review v2"}
     expect_equal(

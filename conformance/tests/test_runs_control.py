@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.contract.checks import expect_equal, expect_in, expect_status
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.client import Exchange
 from conformance.graphs import ECHO_PREFIX
 from conformance.tests.flows import POLL_INTERVAL, TERMINAL_RUN_STATUSES, Api, human
 from conformance.tests.values import contents
@@ -96,7 +96,7 @@ class Control:
 
 @pytest.fixture(scope="module")
 def control(certification, contract) -> Control:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     roles = [f"multitask-{s or 'default'}" for s in STRATEGIES] + [*CANCELS, "cancel-many"]
     busy: dict[str, Busy] = {}
     for role in roles:

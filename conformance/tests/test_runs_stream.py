@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.contract.checks import expect_equal, expect_in, expect_subset, expect_true
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.client import Exchange
 from conformance.contract.sse import SseEvent
 from conformance.graphs import (
     CUSTOM_EVENTS,
@@ -130,7 +130,7 @@ def _join(api: Api, seconds: float) -> Joined:
 
 @pytest.fixture(scope="module")
 def streams(certification, contract) -> dict[str, Any]:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     seconds = max(api.run_timeout, 5.0)
     with ThreadPoolExecutor(len(CASES) + 1) as pool:
         futures = {case: pool.submit(_stream, api, case, seconds) for case in CASES}

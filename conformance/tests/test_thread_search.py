@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.contract.checks import expect_equal, expect_ids, expect_order, expect_subset
-from conformance.contract.client import ApiClient
 from conformance.tests.flows import Api
 
 pytestmark = pytest.mark.area("thread-search")
@@ -40,7 +39,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(certification, contract) -> Corpus:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     ids = sorted(str(uuid.uuid4()) for _ in range(CORPUS_SIZE))
     created = [ids[i] for i in CREATION_ORDER]
     for position, thread_id in enumerate(created):

@@ -18,7 +18,7 @@ from conformance.contract.checks import (
     expect_subset,
     expect_true,
 )
-from conformance.contract.client import ApiClient, Exchange
+from conformance.contract.client import Exchange
 from conformance.contract.sse import SseEvent
 from conformance.graphs import ECHO_PREFIX
 from conformance.tests.flows import Api, human
@@ -43,7 +43,7 @@ class Finished:
 
 @pytest.fixture(scope="module")
 def finished(certification, contract) -> Finished:
-    api = Api(ApiClient(certification.http, certification.secret_headers), contract, certification, certification.tag())
+    api = Api.for_session(certification, contract)
     done = Finished()
     runs = {}
     for role in ("delete", "copy", "prune-keep"):
