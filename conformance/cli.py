@@ -186,7 +186,7 @@ def _baseline(argv: list[str]) -> int:
     release = None
     if args.release:
         from conformance.spectools import update as specupdate
-        from conformance.spectools.diff import SpecLoadError
+        from conformance.spectools.loading import SpecLoadError
 
         try:
             added = specupdate.operations_added_since(args.release, spec_dir() / "openapi.yaml")

@@ -26,9 +26,11 @@ from conformance.contract.document import default_contract, load_errata, moved_u
 from conformance.contract.exchanges import ExchangeFile, ExchangeLog
 from conformance.paths import PACKAGE_DIR, spec_dir
 from conformance.spectools import gate as specgate
+from conformance.spectools import gate_report, vendor
 from conformance.spectools import update as specupdate
-from conformance.spectools import vendor
-from conformance.spectools.diff import Change, SpecLoadError, diff, load_document, parse_document
+from conformance.spectools.diff import Change, diff
+from conformance.spectools.loading import SpecLoadError, load_document, parse_document
+from conformance.spectools.severity import should_fail
 
 DATA = Path(__file__).parent / "data" / "specs"
 REPO = PACKAGE_DIR.parent
@@ -627,7 +629,7 @@ GATE = Path(__file__).parent / "data" / "gate"
 RECORDED = REPO / "reports" / "langgraph-api-0.16.7-inmem" / "exchanges.jsonl.gz"
 
 
-def gate_of(new: str, exchanges: str | None = "exchanges.jsonl", **kwargs) -> specgate.Gate:
+def gate_of(new: str, exchanges: str | None = "exchanges.jsonl", **kwargs) -> gate_report.Gate:
     errata = load_errata(GATE / "errata.yaml")
     recording = GATE / exchanges if exchanges else None
     return specgate.run_gate(
@@ -640,7 +642,7 @@ def gate_cli(new: str, *extra: str) -> int:
     return main(["spec", "gate", *args, "--exchanges", str(GATE / "exchanges.jsonl"), *extra])
 
 
-def item(gate: specgate.Gate, operation: str, location: str, kind: str) -> specgate.Item:
+def item(gate: gate_report.Gate, operation: str, location: str, kind: str) -> gate_report.Item:
     found = [
         i for i in gate.items if (i.change.operation, i.change.location, i.change.kind) == (operation, location, kind)
     ]
@@ -715,11 +717,11 @@ def test_gate_replays_the_recording_and_names_what_each_change_touches():
         "conformance/tests/test_things.py::test_history",
         "conformance/tests/test_things.py::test_history_limit",
     ]
-    text = specgate.render_text(gate)
+    text = gate_report.render_text(gate)
     assert "would now fail: 1 test(s)" in text and "changes no recorded test exercises" in text
-    payload = json.loads(specgate.render_json(gate))
+    payload = json.loads(gate_report.render_json(gate))
     assert payload["summary"]["would_now_fail_tests"] == 1 and payload["summary"]["description_obligations"] == 1
-    assert "| Operation |" in specgate.render_markdown(gate)
+    assert "| Operation |" in gate_report.render_markdown(gate)
 
 
 def test_gate_exercised_means_the_field_or_value_not_the_operation():
@@ -750,7 +752,7 @@ def test_gate_applies_the_errata_to_both_sides_and_says_when_one_no_longer_appli
     changed["components"]["schemas"]["Thing"]["properties"]["name"]["type"] = "integer"
     fixed = specgate.run_gate(load_document(str(GATE / "base.json")), changed, errata)
     assert any("F001: upstream changed" in p for p in fixed.errata)
-    assert specgate.should_fail(fixed.levels(), "server-breaking")
+    assert should_fail(fixed.levels(), "server-breaking")
 
 
 def test_gate_on_0_16_7_to_0_17_0rc6_names_cancel_reason_history_select_and_the_untested():
@@ -774,7 +776,7 @@ def test_gate_on_0_16_7_to_0_17_0rc6_names_cancel_reason_history_select_and_the_
     obligations = {d.pointer for d in gate.descriptions if d.obligation}
     assert "/paths/~1threads~1{thread_id}~1history/get/description" in obligations
     assert any("stream~1events" in p for p in obligations)
-    assert specgate.should_fail(gate.levels(), "server-breaking")
+    assert should_fail(gate.levels(), "server-breaking")
     if recording is None:
         pytest.skip("no recorded reference run in this checkout")
     assert gate.would_fail == {}  # 0.16.7's own answers still validate
@@ -790,7 +792,7 @@ def test_gate_on_0_17_0rc6_to_0_18_0dev12_only_warns_servers():
     gate = specgate.run_gate(real("0.17.0rc6"), real("0.18.0.dev12"), errata)
     assert len(gate.items) == 15 and gate.keywords == []  # cancel_reason's nullable was already there
     assert {i.levels["servers"] for i in gate.items} == {"warning"}
-    assert not specgate.should_fail(gate.levels(), "breaking")
+    assert not should_fail(gate.levels(), "breaking")
     assert gate.descriptions and not any(d.obligation for d in gate.descriptions)  # a link moved
 
 

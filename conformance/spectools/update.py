@@ -1,6 +1,6 @@
 """What a maintainer needs when upstream releases a new spec: the diff rendered, its gate, coverage, validity.
 
-Kept apart from specdiff.py (the comparison itself) so that each stays readable:
+Kept apart from diff.py and schemadiff.py (the comparison itself) so that each stays readable:
 
 * rendering the changes as text, markdown or JSON, and the ``--fail-on`` gate of ``conformance spec diff``;
 * which conformance tests cover a changed operation (conformance/contract/coverage.py, derived from the
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.contract.coverage import coverage
-from conformance.spectools.diff import Change, SpecLoadError, diff, load_document
+from conformance.spectools.diff import Change, diff
+from conformance.spectools.loading import SpecLoadError, load_document
 
 FAIL_ON = ("never", "any", "warning", "breaking", "client-breaking", "server-breaking")
 
@@ -35,12 +36,13 @@ def summary(changes: list[Change]) -> dict[str, int]:
 
 
 def should_fail(changes: list[Change], fail_on: str, severity: dict[str, dict[str, str]] | None = None) -> bool:
-    """The ``--fail-on`` gate, on the level of each change per side (conformance/spectools/gate.py): breaking =
+    """The ``--fail-on`` gate, on the level of each change per side (conformance/spectools/severity.py): breaking =
     an error for clients or for servers, so a release that only adds optional request fields (warnings for
     servers: nothing the suite checks today needs them) passes, and one that removes a response field fails."""
-    from conformance.spectools import gate
+    from conformance.spectools.severity import levels_of
+    from conformance.spectools.severity import should_fail as fails
 
-    return gate.should_fail([gate.levels_of(c, severity or {}) for c in changes], fail_on)
+    return fails([levels_of(c, severity or {}) for c in changes], fail_on)
 
 
 def _who(change: Change) -> str:
@@ -174,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     changes = diff(old, new)
     covered = recorded_or_static_coverage() if args.coverage else None
     try:
-        from conformance.spectools.gate import load_severity
+        from conformance.spectools.severity import load_severity
 
         severity = load_severity(getattr(args, "severity", None))
     except (ValueError, OSError) as exc:
@@ -187,15 +189,15 @@ def run(args: argparse.Namespace) -> int:
 def recorded_or_static_coverage() -> dict[str, list[str]]:
     """Which tests cover each operation: from the reference's recorded run when the checkout has it (what was
     really sent, per test), else read from the tests' source (conformance/contract/coverage.py)."""
-    from conformance.spectools import gate
+    from conformance.spectools import recording as recorded
 
-    recording = gate.default_recording()
+    recording = recorded.default_recording()
     if recording is None:
         return coverage()
     try:
         from conformance.contract.document import Contract
 
-        return gate.recorded_coverage(recording, Contract.load())
+        return recorded.recorded_coverage(recording, Contract.load())
     except (OSError, ValueError):
         return coverage()
 
@@ -237,12 +239,13 @@ def vendor_report(before: dict[str, Any] | None, after: dict[str, Any] | None, p
         return "no earlier copy to compare with\n"
     from conformance.contract.document import load_errata
     from conformance.paths import spec_dir
-    from conformance.spectools import gate
+    from conformance.spectools import gate, gate_report
+    from conformance.spectools.recording import default_recording
 
     errata = load_errata(spec_dir() / "errata.yaml")
     labels = ("previous spec/openapi.yaml", "new spec/openapi.yaml")
-    result = gate.run_gate(before, after, errata, labels=labels, recording=gate.default_recording())
-    lines = [gate.render_text(result).rstrip("\n")]
+    result = gate.run_gate(before, after, errata, labels=labels, recording=default_recording())
+    lines = [gate_report.render_text(result).rstrip("\n")]
     if result.items or result.descriptions:
         lines += [
             "",
