@@ -8,6 +8,29 @@ from conformance.targets import reference
 from tests import faultkit
 from tests.faults_auth import TOKENS
 
+# The self-tests that mostly wait (the cron minute, a whole certification), measured at 30-240 s where
+# most take 1-3 s. Sent first, one to each xdist worker (its load scheduler hands out the first items
+# round-robin), they wait while the short ones use the cores, instead of starting last and being the
+# tail of the run. Only the order changes: a name missing here costs time, never a verdict.
+LONG_FIRST = (
+    "test_busy_server.py::test_same_outcomes_on_a_busy_server_and_nothing_foreign_touched",
+    "test_fault_is_caught[cron-never-fires]",
+    "test_fault_is_caught[cron-runs-other-input]",
+    "test_fault_is_caught[cron-disabled-fires]",
+    "test_fault_is_caught[protocol-run-start-runs-nothing]",
+    "test_reference.py::test_reference_is_green_and_deterministic",
+    "test_findings.py::test_a_listed_shape_finding_does_not_hide_a_behavioural_one",
+    "test_parallel.py::test_parallel_run_reports_what_a_serial_run_reports",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    return next((i for i, name in enumerate(LONG_FIRST) if item.nodeid.endswith(name)), len(LONG_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: every other test keeps its place
+
 
 @pytest.fixture(scope="session")
 def reference_url():
