@@ -1,19 +1,20 @@
 """The fault kit: what a fault is, and hooks to build one from, for the catalogue modules.
 
 A fault is one wrong behaviour a real server could have, injected by the proxy (tests/faultproxy.py) in
-front of the reference. The seed catalogue is tests/faults.py; each API area adds its faults in a
-module of its own, tests/faults_<area>.py, defining ``FAULTS``; tests/faults.py collects them all.
+front of the reference. Each API area has its faults in a module of its own, tests/faults_<area>.py,
+defining ``FAULTS``; tests/faults.py collects them all. A hook more than one of them uses lives here.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.faultproxy import Req, Resp
+from tests.faultproxy import Req, Resp, ResponseHook
 
 HANG = threading.Event()  # set when the self-test session ends, so hung handlers finish
 
@@ -177,3 +178,187 @@ def limit_from_the_end(
             resp.json = rewrap(resp.json, found[-limit:])
 
     return on_request, on_response
+
+
+# --------------------------- rewrites the threads, thread state, history and assistants faults share
+def _all(*hooks: Callable) -> Callable:
+    """One hook that runs several (request hooks stop at the first that answers)."""
+
+    def hook(*args):
+        for h in hooks:
+            answer = h(*args)
+            if answer is not None:
+                return answer
+        return None
+
+    return hook
+
+
+def _body(method: str, pattern: str, change: Callable[[dict], None]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_(method, pattern) and isinstance(req.body, dict):
+            change(req.body)
+
+    return hook
+
+
+def _pop(method: str, pattern: str, *keys: str) -> Callable[[Req], None]:
+    return _body(method, pattern, lambda body: [body.pop(k, None) for k in keys])
+
+
+def _pop_query(method: str, pattern: str, key: str) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_(method, pattern):
+            req.query.pop(key, None)
+
+    return hook
+
+
+def _answer(method: str, pattern: str, status: int, body, content_type: str = "application/json"):
+    """Answer the request without forwarding it (the server ignores it)."""
+
+    def hook(req: Req) -> Resp | None:
+        if req.is_(method, pattern):
+            payload = body(req) if callable(body) else body
+            content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            return Resp(status, {"content-type": content_type}, content)
+        return None
+
+    return hook
+
+
+def _swaps(old: int, new: int, *where: str, body=None) -> Callable:
+    return _all(*(swap_status(*w.split(" ", 1), old, new, body) for w in where))
+
+
+def _reroute(method: str, pattern: str, new_method: str, new_path: Callable[[Req], str]) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_(method, pattern):
+            req.method, req.path = new_method, new_path(req)
+            if new_method == "GET":
+                req.body, req.raw = None, b""
+
+    return hook
+
+
+def _segment(req: Req, index: int) -> str:
+    return req.path.strip("/").split("/")[index]
+
+
+def _reverse(value):
+    return list(reversed(value)) if isinstance(value, list) else value
+
+
+def _do_nothing_raises(body: dict) -> None:
+    if body.get("if_exists") == "do_nothing":
+        body["if_exists"] = "raise"
+
+
+# -------------------------------------------------------------------- rewrites the runs faults share
+def _error_as_values(body: Any) -> Any:
+    return {"messages": []} if isinstance(body, dict) and "__error__" in body else body
+
+
+def _drop_last_message(body: Any) -> Any:
+    if isinstance(body, dict) and isinstance(body.get("messages"), list) and body["messages"]:
+        body["messages"] = body["messages"][:-1]
+    return body
+
+
+def _drop_body_field(method: str, pattern: str, name: str) -> Callable[[Req], None]:
+    def hook(req: Req) -> None:
+        if req.is_(method, pattern) and isinstance(req.body, dict):
+            req.body.pop(name, None)
+
+    return hook
+
+
+def _bad_body_accepted_on(*paths: str) -> ResponseHook:
+    """A body the server refused (422) on one of ``paths`` is answered as if a run had been created."""
+
+    def hook(req: Req, resp: Resp) -> None:
+        if any(req.is_("POST", p) for p in paths) and resp.status == 422:
+            resp.status = 200
+            resp.json = {"run_id": "00000000-0000-4000-8000-000000000000", "status": "pending"}
+
+    return hook
+
+
+# --- event streams: rewrite each event as it passes ------------------------------------------------
+EventChange = Callable[[str, Any], list[tuple[str, Any]]]  # (name, data) -> the events to send instead
+
+
+class _RewrittenStream:
+    """Stands in for the upstream response of an event stream: the proxy relays what iter_raw yields."""
+
+    def __init__(self, upstream: Any, change: EventChange, hang_at_end: bool = False) -> None:
+        self.upstream, self.change, self.hang_at_end = upstream, change, hang_at_end
+
+    def iter_raw(self):
+        buffer = b""
+        for chunk in self.upstream.iter_raw():
+            buffer += chunk.replace(b"\r\n", b"\n")
+            while b"\n\n" in buffer:
+                block, buffer = buffer.split(b"\n\n", 1)
+                yield from self._rewrite(block.decode())
+        if buffer.strip():
+            yield from self._rewrite(buffer.decode())
+        if self.hang_at_end:
+            HANG.wait(60)
+
+    def _rewrite(self, block: str):
+        name, data_lines, others = "", [], []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data_lines.append(line[5:].strip())
+            elif line:
+                others.append(line)
+        try:
+            data = json.loads("\n".join(data_lines)) if data_lines else None
+        except ValueError:
+            yield (block + "\n\n").encode()
+            return
+        for new_name, new_data in self.change(name, data):
+            lines = [*others, f"event: {new_name}", f"data: {json.dumps(new_data)}"]
+            yield ("\n".join(lines) + "\n\n").encode()
+
+    def close(self) -> None:
+        self.upstream.close()
+
+
+def stream_events(method: str, pattern: str, change: EventChange, hang_at_end: bool = False):
+    def hook(req: Req, resp: Resp) -> None:
+        if req.is_(method, pattern) and resp.stream is not None:
+            resp.stream = _RewrittenStream(resp.stream, change, hang_at_end)  # type: ignore[assignment]
+
+    return hook
+
+
+def run_stream(change: EventChange, hang_at_end: bool = False):
+    return stream_events("POST", "/threads/*/runs/stream", change, hang_at_end)
+
+
+def _drop(name: str) -> EventChange:
+    return lambda n, d: [] if n == name else [(n, d)]
+
+
+# -------------------------------------------------------------------- JSON-RPC answers (A2A and MCP)
+def _rpc_result(change: Callable[[dict], Any], method: str | None = None, path: str = "/a2a/*"):
+    def hook(req: Req, resp: Resp) -> None:
+        body = req.body if isinstance(req.body, dict) else {}
+        if req.is_("POST", path) and (method is None or body.get("method") == method) and isinstance(resp.json, dict):
+            answer = dict(resp.json)
+            if isinstance(answer.get("result"), dict):
+                answer["result"] = change(dict(answer["result"]))
+                resp.json = answer
+
+    return hook
+
+
+# ------------------------------------ a server without the fixture graphs (tests/test_robustness.py)
+def _no_graphs(req: Req) -> Resp | None:
+    if req.is_("POST", "/assistants/search"):
+        return Resp(200, {"content-type": "application/json"}, b"[]")
+    return None

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.faultkit import Fault, swap_status
+from tests.faultkit import Fault, stream_events, swap_status
 from tests.faultproxy import Req, Resp
-from tests.faults_runs import stream_events
 
 PR = "test_protocol.py::"
 COMMANDS = "/threads/*/commands"

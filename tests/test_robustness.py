@@ -14,8 +14,8 @@ import pytest
 from conformance import HARNESS_EXIT_CODE
 from conformance.targets.preflight import NOT_DEPLOYED
 from conformance.targets.processes import free_port
+from tests.faultkit import _no_graphs, hang
 from tests.faultproxy import FaultProxy
-from tests.faults import _no_graphs, hang
 from tests.runner import REPO, run_suite
 from tests.servers import StaticServer
 
