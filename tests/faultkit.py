@@ -34,13 +34,13 @@ class Fault:
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _search(req: Req) -> bool:
+def is_thread_search(req: Req) -> bool:
     return req.is_("POST", "/threads/search") and isinstance(req.body, dict)
 
 
 def search_request(change: Callable[[dict], None]) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
-        if _search(req):
+        if is_thread_search(req):
             change(req.body)
 
     return hook
@@ -181,7 +181,7 @@ def limit_from_the_end(
 
 
 # --------------------------- rewrites the threads, thread state, history and assistants faults share
-def _all(*hooks: Callable) -> Callable:
+def all_of(*hooks: Callable) -> Callable:
     """One hook that runs several (request hooks stop at the first that answers)."""
 
     def hook(*args):
@@ -194,7 +194,7 @@ def _all(*hooks: Callable) -> Callable:
     return hook
 
 
-def _body(method: str, pattern: str, change: Callable[[dict], None]) -> Callable[[Req], None]:
+def change_body(method: str, pattern: str, change: Callable[[dict], None]) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if req.is_(method, pattern) and isinstance(req.body, dict):
             change(req.body)
@@ -202,11 +202,11 @@ def _body(method: str, pattern: str, change: Callable[[dict], None]) -> Callable
     return hook
 
 
-def _pop(method: str, pattern: str, *keys: str) -> Callable[[Req], None]:
-    return _body(method, pattern, lambda body: [body.pop(k, None) for k in keys])
+def pop_keys(method: str, pattern: str, *keys: str) -> Callable[[Req], None]:
+    return change_body(method, pattern, lambda body: [body.pop(k, None) for k in keys])
 
 
-def _pop_query(method: str, pattern: str, key: str) -> Callable[[Req], None]:
+def pop_query(method: str, pattern: str, key: str) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if req.is_(method, pattern):
             req.query.pop(key, None)
@@ -214,7 +214,7 @@ def _pop_query(method: str, pattern: str, key: str) -> Callable[[Req], None]:
     return hook
 
 
-def _answer(method: str, pattern: str, status: int, body, content_type: str = "application/json"):
+def answer_with(method: str, pattern: str, status: int, body, content_type: str = "application/json"):
     """Answer the request without forwarding it (the server ignores it)."""
 
     def hook(req: Req) -> Resp | None:
@@ -227,11 +227,11 @@ def _answer(method: str, pattern: str, status: int, body, content_type: str = "a
     return hook
 
 
-def _swaps(old: int, new: int, *where: str, body=None) -> Callable:
-    return _all(*(swap_status(*w.split(" ", 1), old, new, body) for w in where))
+def swaps(old: int, new: int, *where: str, body=None) -> Callable:
+    return all_of(*(swap_status(*w.split(" ", 1), old, new, body) for w in where))
 
 
-def _reroute(method: str, pattern: str, new_method: str, new_path: Callable[[Req], str]) -> Callable[[Req], None]:
+def reroute(method: str, pattern: str, new_method: str, new_path: Callable[[Req], str]) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if req.is_(method, pattern):
             req.method, req.path = new_method, new_path(req)
@@ -241,31 +241,31 @@ def _reroute(method: str, pattern: str, new_method: str, new_path: Callable[[Req
     return hook
 
 
-def _segment(req: Req, index: int) -> str:
+def segment(req: Req, index: int) -> str:
     return req.path.strip("/").split("/")[index]
 
 
-def _reverse(value):
+def reversed_value(value):
     return list(reversed(value)) if isinstance(value, list) else value
 
 
-def _do_nothing_raises(body: dict) -> None:
+def do_nothing_raises(body: dict) -> None:
     if body.get("if_exists") == "do_nothing":
         body["if_exists"] = "raise"
 
 
 # -------------------------------------------------------------------- rewrites the runs faults share
-def _error_as_values(body: Any) -> Any:
+def error_as_values(body: Any) -> Any:
     return {"messages": []} if isinstance(body, dict) and "__error__" in body else body
 
 
-def _drop_last_message(body: Any) -> Any:
+def drop_last_message(body: Any) -> Any:
     if isinstance(body, dict) and isinstance(body.get("messages"), list) and body["messages"]:
         body["messages"] = body["messages"][:-1]
     return body
 
 
-def _drop_body_field(method: str, pattern: str, name: str) -> Callable[[Req], None]:
+def drop_body_field(method: str, pattern: str, name: str) -> Callable[[Req], None]:
     def hook(req: Req) -> None:
         if req.is_(method, pattern) and isinstance(req.body, dict):
             req.body.pop(name, None)
@@ -273,7 +273,7 @@ def _drop_body_field(method: str, pattern: str, name: str) -> Callable[[Req], No
     return hook
 
 
-def _bad_body_accepted_on(*paths: str) -> ResponseHook:
+def bad_body_accepted_on(*paths: str) -> ResponseHook:
     """A body the server refused (422) on one of ``paths`` is answered as if a run had been created."""
 
     def hook(req: Req, resp: Resp) -> None:
@@ -340,12 +340,12 @@ def run_stream(change: EventChange, hang_at_end: bool = False):
     return stream_events("POST", "/threads/*/runs/stream", change, hang_at_end)
 
 
-def _drop(name: str) -> EventChange:
+def drop_event(name: str) -> EventChange:
     return lambda n, d: [] if n == name else [(n, d)]
 
 
 # -------------------------------------------------------------------- JSON-RPC answers (A2A and MCP)
-def _rpc_result(change: Callable[[dict], Any], method: str | None = None, path: str = "/a2a/*"):
+def rpc_result(change: Callable[[dict], Any], method: str | None = None, path: str = "/a2a/*"):
     def hook(req: Req, resp: Resp) -> None:
         body = req.body if isinstance(req.body, dict) else {}
         if req.is_("POST", path) and (method is None or body.get("method") == method) and isinstance(resp.json, dict):
@@ -358,7 +358,7 @@ def _rpc_result(change: Callable[[dict], Any], method: str | None = None, path: 
 
 
 # ------------------------------------ a server without the fixture graphs (tests/test_robustness.py)
-def _no_graphs(req: Req) -> Resp | None:
+def no_graphs(req: Req) -> Resp | None:
     if req.is_("POST", "/assistants/search"):
         return Resp(200, {"content-type": "application/json"}, b"[]")
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.faultkit import Fault, _rpc_result
+from tests.faultkit import Fault, rpc_result
 from tests.faultproxy import Req, Resp
 
 A2 = "test_a2a.py::"
@@ -39,7 +39,7 @@ FAULTS: tuple[Fault, ...] = (
         "message/send answers a completed task whose artifacts hold no text",
         (A2 + "test_message_send_answers_the_echo_as_a_result",),
         "A2A-SEND",
-        on_response=_rpc_result(lambda r: {**r, "artifacts": _replace_texts(r.get("artifacts"))}, "message/send"),
+        on_response=rpc_result(lambda r: {**r, "artifacts": _replace_texts(r.get("artifacts"))}, "message/send"),
     ),
     Fault(
         "a2a-id-not-echoed",
@@ -53,7 +53,7 @@ FAULTS: tuple[Fault, ...] = (
         "tasks/get reports a completed task as working",
         (A2 + "test_the_sent_task_can_be_fetched",),
         "A2A-TASK-GET",
-        on_response=_rpc_result(lambda r: {**r, "status": {"state": "working"}}, "tasks/get"),
+        on_response=rpc_result(lambda r: {**r, "status": {"state": "working"}}, "tasks/get"),
     ),
     Fault(
         "a2a-errors-as-results",

@@ -10,16 +10,16 @@ from collections.abc import Callable
 
 from tests.faultkit import (
     Fault,
-    _all,
-    _answer,
-    _body,
-    _do_nothing_raises,
-    _pop,
-    _pop_query,
-    _reroute,
-    _reverse,
-    _segment,
+    all_of,
+    answer_with,
+    change_body,
+    do_nothing_raises,
     json_response,
+    pop_keys,
+    pop_query,
+    reroute,
+    reversed_value,
+    segment,
     set_key,
     swap_status,
 )
@@ -115,7 +115,7 @@ FAULTS: tuple[Fault, ...] = (
             AS + "test_search_filter_applies_and_count_agrees[graph_id]",
         ),
         "ASSISTANTS-DEFAULTS",
-        on_request=_body("POST", "/assistants/search", _graph_id_ignored),
+        on_request=change_body("POST", "/assistants/search", _graph_id_ignored),
     ),
     Fault(
         "assistant-defaults-listed-as-copies",
@@ -129,7 +129,7 @@ FAULTS: tuple[Fault, ...] = (
         "POST /assistants drops name and description",
         (AS + "test_create_keeps_every_field_and_get_shows_them",),
         "ASSISTANTS-CREATE",
-        on_request=_pop("POST", "/assistants", "name", "description"),
+        on_request=pop_keys("POST", "/assistants", "name", "description"),
     ),
     Fault(
         "assistant-configs-unique",
@@ -147,14 +147,14 @@ FAULTS: tuple[Fault, ...] = (
         "a PATCH of metadata alone resets the assistant's graph_id and config",
         (AS + "test_patch_of_metadata_alone_keeps_the_rest",),
         "ASSISTANTS-PATCH",
-        on_request=_body("PATCH", "/assistants/*", _patch_resets_the_rest),
+        on_request=change_body("PATCH", "/assistants/*", _patch_resets_the_rest),
     ),
     Fault(
         "assistant-context-dropped",
         "POST /assistants drops context",
         (AS + "test_create_with_context_keeps_it",),
         "ASSISTANTS-CREATE",
-        on_request=_pop("POST", "/assistants", "context"),
+        on_request=pop_keys("POST", "/assistants", "context"),
     ),
     Fault(
         "assistant-duplicate-accepted",
@@ -168,7 +168,7 @@ FAULTS: tuple[Fault, ...] = (
         "if_exists=do_nothing is treated as raise (409)",
         (AS + "test_create_an_existing_id_with_do_nothing_returns_it_unchanged",),
         "ASSISTANTS-CREATE-CONFLICT",
-        on_request=_body("POST", "/assistants", _do_nothing_raises),
+        on_request=change_body("POST", "/assistants", do_nothing_raises),
     ),
     Fault(
         "assistant-patch-same-version",
@@ -182,35 +182,37 @@ FAULTS: tuple[Fault, ...] = (
         "POST /assistants/{id}/versions lists the oldest version first",
         (AS + "test_versions_list_newest_first[all]", AS + "test_versions_list_newest_first[offset-1]"),
         "ASSISTANTS-VERSIONS-ORDER",
-        on_response=json_response("POST", "/assistants/*/versions", _reverse),
+        on_response=json_response("POST", "/assistants/*/versions", reversed_value),
     ),
     Fault(
         "assistant-latest-ignored",
         "POST /assistants/{id}/latest answers the assistant as it is, switching nothing",
         (AS + "test_latest_switches_back_to_version_1", AS + "test_latest_with_an_unknown_version_is_404"),
         "ASSISTANTS-LATEST",
-        on_request=_reroute("POST", "/assistants/*/latest", "GET", lambda r: f"/assistants/{_segment(r, 1)}"),
+        on_request=reroute("POST", "/assistants/*/latest", "GET", lambda r: f"/assistants/{segment(r, 1)}"),
     ),
     Fault(
         "assistant-delete-keeps-it",
         "DELETE /assistants/{id} answers 204 and keeps the assistant",
         (AS + "test_delete_then_404_and_its_threads[keep-threads]",),
         "ASSISTANTS-DELETE",
-        on_request=_answer("DELETE", "/assistants/*", 204, b""),
+        on_request=answer_with("DELETE", "/assistants/*", 204, b""),
     ),
     Fault(
         "assistant-delete-threads-ignored",
         "DELETE /assistants/{id}?delete_threads=true keeps the assistant's threads",
         (AS + "test_delete_then_404_and_its_threads[delete-threads]",),
         "ASSISTANTS-DELETE",
-        on_request=_pop_query("DELETE", "/assistants/*", "delete_threads"),
+        on_request=pop_query("DELETE", "/assistants/*", "delete_threads"),
     ),
     Fault(
         "assistant-search-name-ignored",
         "POST /assistants/search and count ignore name",
         (AS + "test_search_filter_applies_and_count_agrees[name]",),
         "ASSISTANTS-SEARCH",
-        on_request=_all(_pop("POST", "/assistants/search", "name"), _pop("POST", "/assistants/count", "name")),
+        on_request=all_of(
+            pop_keys("POST", "/assistants/search", "name"), pop_keys("POST", "/assistants/count", "name")
+        ),
     ),
     Fault(
         "assistant-count-off-by-one",
@@ -224,21 +226,21 @@ FAULTS: tuple[Fault, ...] = (
         "assistant search swaps asc and desc",
         (AS + "test_sort_orders_by_the_field[name-asc]", AS + "test_sort_orders_by_the_field[updated_at-desc]"),
         "ASSISTANTS-SEARCH",
-        on_request=_body("POST", "/assistants/search", _swap_order),
+        on_request=change_body("POST", "/assistants/search", _swap_order),
     ),
     Fault(
         "assistant-offset-ignored",
         "assistant search ignores offset",
         (AS + "test_limit_and_offset_page_through[2-1]",),
         "ASSISTANTS-SEARCH",
-        on_request=_pop("POST", "/assistants/search", "offset"),
+        on_request=pop_keys("POST", "/assistants/search", "offset"),
     ),
     Fault(
         "assistant-select-ignored",
         "assistant search ignores select",
         (AS + "test_select_returns_exactly_the_selected_fields[assistant_id]",),
         "ASSISTANTS-SEARCH",
-        on_request=_pop("POST", "/assistants/search", "select"),
+        on_request=pop_keys("POST", "/assistants/search", "select"),
     ),
     Fault(
         "assistant-graph-edges-missing",
@@ -252,7 +254,7 @@ FAULTS: tuple[Fault, ...] = (
         "GET /assistants/{id}/graph ignores xray",
         (AS + "test_graph_xray_shows_the_subgraph[xray]",),
         "ASSISTANTS-GRAPH",
-        on_request=_pop_query("GET", "/assistants/*/graph", "xray"),
+        on_request=pop_query("GET", "/assistants/*/graph", "xray"),
     ),
     Fault(
         "assistant-state-schema-empty",
@@ -273,8 +275,8 @@ FAULTS: tuple[Fault, ...] = (
         "GET /assistants/{id}/subgraphs/{namespace} answers every subgraph",
         (AS + "test_subgraphs_are_named_by_namespace[unknown-namespace]",),
         "ASSISTANTS-SUBGRAPHS",
-        on_request=_reroute(
-            "GET", "/assistants/*/subgraphs/*", "GET", lambda r: f"/assistants/{_segment(r, 1)}/subgraphs"
+        on_request=reroute(
+            "GET", "/assistants/*/subgraphs/*", "GET", lambda r: f"/assistants/{segment(r, 1)}/subgraphs"
         ),
     ),
     Fault(
@@ -285,14 +287,14 @@ FAULTS: tuple[Fault, ...] = (
             AS + "test_assistant_configuration_reaches_the_run[context-overridden]",
         ),
         "ASSISTANTS-CONFIG-USED",
-        on_request=_pop("POST", "/threads/*/runs", "config", "context"),
+        on_request=pop_keys("POST", "/threads/*/runs", "config", "context"),
     ),
     Fault(
         "assistant-config-dropped",
         "POST /assistants drops config (its runs never see the assistant's configurable)",
         (AS + "test_assistant_configuration_reaches_the_run[configurable]",),
         "ASSISTANTS-CONFIG-USED",
-        on_request=_pop("POST", "/assistants", "config"),
+        on_request=pop_keys("POST", "/assistants", "config"),
     ),
     Fault(
         "assistant-unknown-500",

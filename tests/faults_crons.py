@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from tests.faultkit import Fault, json_response
 from tests.faultproxy import Req, Resp
-from tests.faults_store import _first_metadata_key, _pop
+from tests.faults_store import first_metadata_key, pop_field
 
 CR = "test_crons.py::"
 
@@ -138,35 +138,35 @@ FAULTS: tuple[Fault, ...] = (
         "the cron search metadata filter is ignored",
         (CR + "test_search_by_metadata_returns_exactly_the_tagged_crons",),
         "CRONS-SEARCH-METADATA",
-        on_request=_cron_search(_pop("metadata")),
+        on_request=_cron_search(pop_field("metadata")),
     ),
     Fault(
         "cron-search-metadata-first-key-only",
         "only the first metadata key of a cron search is applied",
         (CR + "test_search_by_metadata_returns_exactly_the_tagged_crons",),
         "CRONS-SEARCH-METADATA",
-        on_request=_cron_search(_first_metadata_key),
+        on_request=_cron_search(first_metadata_key),
     ),
     Fault(
         "cron-search-assistant-ignored",
         "the cron search assistant_id filter is ignored",
         (CR + "test_search_by_assistant_id_returns_that_assistants_crons",),
         "CRONS-SEARCH-ASSISTANT",
-        on_request=_cron_search(_pop("assistant_id")),
+        on_request=_cron_search(pop_field("assistant_id")),
     ),
     Fault(
         "cron-search-thread-ignored",
         "the cron search thread_id filter is ignored",
         (CR + "test_search_by_thread_id_returns_that_threads_cron",),
         "CRONS-SEARCH-THREAD",
-        on_request=_cron_search(_pop("thread_id")),
+        on_request=_cron_search(pop_field("thread_id")),
     ),
     Fault(
         "cron-search-enabled-ignored",
         "the cron search enabled filter is ignored",
         (CR + "test_search_by_enabled[True]", CR + "test_search_by_enabled[False]"),
         "CRONS-SEARCH-ENABLED",
-        on_request=_cron_search(_pop("enabled")),
+        on_request=_cron_search(pop_field("enabled")),
     ),
     Fault(
         "cron-search-sort-by-ignored",
@@ -176,7 +176,7 @@ FAULTS: tuple[Fault, ...] = (
             CR + "test_search_sorts_by_the_field[next_run_date-desc]",
         ),
         "CRONS-SEARCH-SORT",
-        on_request=_cron_search(_pop("sort_by")),
+        on_request=_cron_search(pop_field("sort_by")),
     ),
     Fault(
         "cron-search-sort-order-inverted",
@@ -213,7 +213,7 @@ FAULTS: tuple[Fault, ...] = (
             CR + "test_search_limit_and_offset_page_the_results[4-10]",
         ),
         "CRONS-SEARCH-PAGING",
-        on_request=_cron_search(_pop("offset")),
+        on_request=_cron_search(pop_field("offset")),
     ),
     Fault(
         "cron-search-limit-off-by-one",
@@ -230,7 +230,7 @@ FAULTS: tuple[Fault, ...] = (
         "the cron search select is ignored",
         (CR + "test_search_select_returns_exactly_the_selected_fields[cron_id]",),
         "CRONS-SEARCH-SELECT",
-        on_request=_cron_search(_pop("select")),
+        on_request=_cron_search(pop_field("select")),
     ),
     Fault(
         "cron-count-off-by-one",
@@ -244,7 +244,7 @@ FAULTS: tuple[Fault, ...] = (
         "cron search and count both ignore assistant_id (so they agree, on the wrong crons)",
         (CR + "test_count_equals_the_search[tag+assistant]",),
         "CRONS-COUNT",
-        on_request=_search_and_count(_pop("assistant_id")),
+        on_request=_search_and_count(pop_field("assistant_id")),
     ),
     Fault(
         "cron-patch-ignored",

@@ -4,7 +4,7 @@ body that is not the documented ErrorResponse."""
 
 from __future__ import annotations
 
-from tests.faultkit import Fault, _search, swap_status
+from tests.faultkit import Fault, is_thread_search, swap_status
 from tests.faults_thread_runs import R
 from tests.faults_thread_search import S
 from tests.faults_thread_state import ST
@@ -65,7 +65,7 @@ FAULTS: tuple[Fault, ...] = (
         "CONTRACT-CONTENT-TYPE",
         on_response=lambda req, resp: (
             (setattr(resp, "content", b"<html>oops</html>"), resp.headers.__setitem__("content-type", "text/html"))
-            if _search(req) and resp.status == 200
+            if is_thread_search(req) and resp.status == 200
             else None
         ),
     ),

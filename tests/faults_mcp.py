@@ -3,7 +3,7 @@ conformance/tests/test_mcp.py that must catch each."""
 
 from __future__ import annotations
 
-from tests.faultkit import Fault, _rpc_result
+from tests.faultkit import Fault, rpc_result
 from tests.faultproxy import Req, Resp
 
 MC = "test_mcp.py::"
@@ -45,14 +45,14 @@ FAULTS: tuple[Fault, ...] = (
         "initialize always answers protocol version 2024-11-05",
         (MC + "test_initialize_answers_the_protocol_version_and_capabilities",),
         "MCP-INITIALIZE",
-        on_response=_rpc_result(lambda r: {**r, "protocolVersion": "2024-11-05"}, "initialize", "/mcp"),
+        on_response=rpc_result(lambda r: {**r, "protocolVersion": "2024-11-05"}, "initialize", "/mcp"),
     ),
     Fault(
         "mcp-no-tools-capability",
         "initialize announces no tools capability",
         (MC + "test_initialize_answers_the_protocol_version_and_capabilities",),
         "MCP-INITIALIZE",
-        on_response=_rpc_result(lambda r: {**r, "capabilities": {}}, "initialize", "/mcp"),
+        on_response=rpc_result(lambda r: {**r, "capabilities": {}}, "initialize", "/mcp"),
     ),
     Fault(
         "mcp-notification-answered",
@@ -66,14 +66,14 @@ FAULTS: tuple[Fault, ...] = (
         "tools/list leaves the agent assistant's tool out",
         (MC + "test_tools_list_offers_the_assistants_that_have_an_input_schema",),
         "MCP-TOOLS-LIST",
-        on_response=_rpc_result(_without_agent_tool, "tools/list", "/mcp"),
+        on_response=rpc_result(_without_agent_tool, "tools/list", "/mcp"),
     ),
     Fault(
         "mcp-tool-input-fields-lost",
         "tools/list gives every tool an inputSchema without the assistant's input fields",
         (MC + "test_tools_list_offers_the_assistants_that_have_an_input_schema",),
         "MCP-TOOLS-LIST",
-        on_response=_rpc_result(_tools_without_fields, "tools/list", "/mcp"),
+        on_response=rpc_result(_tools_without_fields, "tools/list", "/mcp"),
     ),
     Fault(
         "mcp-tool-arguments-ignored",
@@ -87,7 +87,7 @@ FAULTS: tuple[Fault, ...] = (
         "tools/call answers no content",
         (MC + "test_calling_the_agent_tool_answers_the_echo",),
         "MCP-TOOLS-CALL",
-        on_response=_rpc_result(lambda r: {**r, "content": []}, "tools/call", "/mcp"),
+        on_response=rpc_result(lambda r: {**r, "content": []}, "tools/call", "/mcp"),
     ),
     Fault(
         "mcp-unknown-tool-succeeds",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.faultkit import Fault, _bad_body_accepted_on
+from tests.faultkit import Fault, bad_body_accepted_on
 from tests.faultproxy import Req, Resp
 
 C = "test_runs_control.py::"
@@ -198,7 +198,7 @@ FAULTS: tuple[Fault, ...] = (
         "run bodies the document rejects are accepted",
         (C + "test_bad_run_body_is_422[multitask-strategy]", C + "test_bad_run_body_is_422[durability]"),
         "RUNS-BAD-BODY",
-        on_response=_bad_body_accepted_on("/threads/*/runs"),
+        on_response=bad_body_accepted_on("/threads/*/runs"),
     ),
     Fault(
         "cancel-finished-422",

@@ -3,7 +3,7 @@ conformance/tests/test_runs_interrupt.py that must catch each."""
 
 from __future__ import annotations
 
-from tests.faultkit import Fault, _drop_body_field
+from tests.faultkit import Fault, drop_body_field
 from tests.faultproxy import Req, Resp
 
 I = "test_runs_interrupt.py::"  # noqa: E741
@@ -43,14 +43,14 @@ FAULTS: tuple[Fault, ...] = (
         "interrupt_before is ignored",
         (I + "test_breakpoint_stops_at_the_node[before]",),
         "RUNS-INTERRUPT-BEFORE",
-        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "interrupt_before"),
+        on_request=drop_body_field("POST", "/threads/*/runs/wait", "interrupt_before"),
     ),
     Fault(
         "interrupt-after-ignored",
         "interrupt_after is ignored",
         (I + "test_breakpoint_stops_at_the_node[after]",),
         "RUNS-INTERRUPT-AFTER",
-        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "interrupt_after"),
+        on_request=drop_body_field("POST", "/threads/*/runs/wait", "interrupt_after"),
     ),
     Fault(
         "continue-restarts",

@@ -3,7 +3,7 @@ the tests of conformance/tests/test_runs_options.py that must catch each."""
 
 from __future__ import annotations
 
-from tests.faultkit import Fault, _drop_body_field
+from tests.faultkit import Fault, drop_body_field
 from tests.faultproxy import Req, Resp
 
 O = "test_runs_options.py::"  # noqa: E741
@@ -31,28 +31,28 @@ FAULTS: tuple[Fault, ...] = (
         "context does not reach the graph",
         (O + "test_context_reaches_the_graph",),
         "RUNS-CONTEXT",
-        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "context"),
+        on_request=drop_body_field("POST", "/threads/*/runs/wait", "context"),
     ),
     Fault(
         "run-metadata-dropped",
         "the run's metadata is not kept",
         (O + "test_metadata_is_kept_on_the_run",),
         "RUNS-METADATA",
-        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "metadata"),
+        on_request=drop_body_field("POST", "/threads/*/runs/wait", "metadata"),
     ),
     Fault(
         "checkpoint-ignored",
         "checkpoint is ignored (the run starts from the latest state)",
         (O + "test_checkpoint_forks_the_state",),
         "RUNS-CHECKPOINT",
-        on_request=_drop_body_field("POST", "/threads/*/runs/wait", "checkpoint"),
+        on_request=drop_body_field("POST", "/threads/*/runs/wait", "checkpoint"),
     ),
     Fault(
         "after-seconds-ignored",
         "after_seconds is ignored (the run starts at once)",
         (O + "test_after_seconds_keeps_the_run_pending",),
         "RUNS-AFTER-SECONDS",
-        on_request=_drop_body_field("POST", "/threads/*/runs", "after_seconds"),
+        on_request=drop_body_field("POST", "/threads/*/runs", "after_seconds"),
     ),
     Fault(
         "durability-exit-rejected",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.faultkit import Fault, _drop, _drop_body_field, run_stream, stream_events
+from tests.faultkit import Fault, drop_body_field, drop_event, run_stream, stream_events
 from tests.faultproxy import Req, Resp
 
 SM = "test_runs_stream.py::"
@@ -89,14 +89,14 @@ FAULTS: tuple[Fault, ...] = (
         "run streams do not start with the metadata event",
         (SM + "test_stream_is_framed_and_starts_with_metadata[values]",),
         "STREAM-METADATA-FIRST",
-        on_response=run_stream(_drop("metadata")),
+        on_response=run_stream(drop_event("metadata")),
     ),
     Fault(
         "stream-mode-ignored",
         "stream_mode is ignored (values are always streamed)",
         (SM + "test_stream_carries_only_the_asked_modes[updates]", SM + "test_updates_are_each_node_update"),
         "STREAM-MODES",
-        on_request=_drop_body_field("POST", "/threads/*/runs/stream", "stream_mode"),
+        on_request=drop_body_field("POST", "/threads/*/runs/stream", "stream_mode"),
     ),
     Fault(
         "stream-never-ends",
@@ -154,14 +154,14 @@ FAULTS: tuple[Fault, ...] = (
         "the stream of a failing run has no error event",
         (SM + "test_failing_graph_streams_an_error_event",),
         "STREAM-ERROR",
-        on_response=run_stream(_drop("error")),
+        on_response=run_stream(drop_event("error")),
     ),
     Fault(
         "stream-subgraphs-ignored",
         "stream_subgraphs is ignored",
         (SM + "test_subgraph_events_are_namespaced",),
         "STREAM-SUBGRAPHS",
-        on_request=_drop_body_field("POST", "/threads/*/runs/stream", "stream_subgraphs"),
+        on_request=drop_body_field("POST", "/threads/*/runs/stream", "stream_subgraphs"),
     ),
     Fault(
         "stream-join-cut",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.faultkit import Fault, _drop_last_message, _error_as_values, json_response, set_key
+from tests.faultkit import Fault, drop_last_message, error_as_values, json_response, set_key
 from tests.faultproxy import Req, Resp
 
 W = "test_runs_wait.py::"
@@ -34,7 +34,7 @@ FAULTS: tuple[Fault, ...] = (
         "POST .../runs/wait answers before the last node's message",
         (W + "test_wait_answers_the_final_values",),
         "RUNS-WAIT",
-        on_response=json_response("POST", "/threads/*/runs/wait", _drop_last_message),
+        on_response=json_response("POST", "/threads/*/runs/wait", drop_last_message),
     ),
     Fault(
         "wait-run-left-running",
@@ -50,7 +50,7 @@ FAULTS: tuple[Fault, ...] = (
         "wait on a failing graph answers empty values instead of the error",
         (W + "test_wait_on_failing_graph_answers_the_error",),
         "RUNS-WAIT-ERROR",
-        on_response=json_response("POST", "/threads/*/runs/wait", _error_as_values),
+        on_response=json_response("POST", "/threads/*/runs/wait", error_as_values),
     ),
     Fault(
         "failed-run-success",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from tests.faultkit import (
     Fault,
-    _bad_body_accepted_on,
-    _drop,
-    _drop_last_message,
-    _error_as_values,
+    bad_body_accepted_on,
+    drop_event,
+    drop_last_message,
+    error_as_values,
     json_response,
     stream_events,
 )
@@ -65,14 +65,14 @@ FAULTS: tuple[Fault, ...] = (
         "POST /runs/wait answers before the last message",
         (SL + "test_wait_answers_the_final_values",),
         "STATELESS-WAIT",
-        on_response=json_response("POST", "/runs/wait", _drop_last_message),
+        on_response=json_response("POST", "/runs/wait", drop_last_message),
     ),
     Fault(
         "stateless-stream-no-metadata",
         "POST /runs/stream does not start with metadata",
         (SL + "test_stream_starts_with_metadata_and_ends_with_the_run",),
         "STREAM-METADATA-ORDER",
-        on_response=stream_events("POST", "/runs/stream", _drop("metadata")),
+        on_response=stream_events("POST", "/runs/stream", drop_event("metadata")),
     ),
     Fault(
         "stateless-batch-first-only",
@@ -86,7 +86,7 @@ FAULTS: tuple[Fault, ...] = (
         "POST /runs/wait on a failing graph answers empty values instead of the error",
         (SL + "test_wait_on_failing_graph_answers_the_error",),
         "STATELESS-WAIT",
-        on_response=json_response("POST", "/runs/wait", _error_as_values),
+        on_response=json_response("POST", "/runs/wait", error_as_values),
     ),
     Fault(
         "stateless-bad-body-accepted",
@@ -96,6 +96,6 @@ FAULTS: tuple[Fault, ...] = (
             SL + "test_bad_stateless_body_is_422[wait-stream-mode]",
         ),
         "RUNS-BAD-BODY",
-        on_response=_bad_body_accepted_on(*STATELESS_CREATION),
+        on_response=bad_body_accepted_on(*STATELESS_CREATION),
     ),
 )

@@ -169,7 +169,7 @@ def _store_namespaces(change: Callable[[dict], None]) -> Callable[[Req], None]:
     return hook
 
 
-def _pop(field: str) -> Callable[[dict], None]:
+def pop_field(field: str) -> Callable[[dict], None]:
     return lambda body: body.pop(field, None)
 
 
@@ -187,7 +187,7 @@ def _first_filter_key(body: dict) -> None:
         body["filter"] = {first: body["filter"][first]}
 
 
-def _first_metadata_key(body: dict) -> None:
+def first_metadata_key(body: dict) -> None:
     if isinstance(body.get("metadata"), dict) and len(body["metadata"]) > 1:
         first = next(iter(body["metadata"]))
         body["metadata"] = {first: body["metadata"][first]}
@@ -323,7 +323,7 @@ FAULTS: tuple[Fault, ...] = (
             ST + "test_search_filter_returns_exactly_the_matching_items[number]",
         ),
         "STORE-SEARCH-FILTER",
-        on_request=_store_search(_pop("filter")),
+        on_request=_store_search(pop_field("filter")),
     ),
     Fault(
         "store-search-filter-first-key-only",
@@ -337,7 +337,7 @@ FAULTS: tuple[Fault, ...] = (
         "the store search limit is ignored (10 items always)",
         (ST + "test_search_limit_caps_the_items[1]", ST + "test_search_limit_caps_the_items[12]"),
         "STORE-SEARCH-LIMIT",
-        on_request=_store_search(_pop("limit")),
+        on_request=_store_search(pop_field("limit")),
     ),
     Fault(
         "store-search-limit-from-the-end",
@@ -363,7 +363,7 @@ FAULTS: tuple[Fault, ...] = (
         "the store search offset is ignored",
         (ST + "test_search_offset_skips_that_many[4-100]", ST + "test_search_offset_skips_that_many[12-5]"),
         "STORE-SEARCH-OFFSET",
-        on_request=_store_search(_pop("offset")),
+        on_request=_store_search(pop_field("offset")),
     ),
     Fault(
         "store-search-offset-off-by-one",
@@ -398,14 +398,14 @@ FAULTS: tuple[Fault, ...] = (
         "POST /store/namespaces ignores suffix",
         (ST + "test_namespaces_suffix_lists_only_those_ending_so",),
         "STORE-NS-SUFFIX",
-        on_request=_store_namespaces(_pop("suffix")),
+        on_request=_store_namespaces(pop_field("suffix")),
     ),
     Fault(
         "store-namespaces-max-depth-ignored",
         "POST /store/namespaces ignores max_depth",
         (ST + "test_namespaces_max_depth_truncates_and_deduplicates",),
         "STORE-NS-MAX-DEPTH",
-        on_request=_store_namespaces(_pop("max_depth")),
+        on_request=_store_namespaces(pop_field("max_depth")),
     ),
     Fault(
         "store-namespaces-offset-ignored",
@@ -415,7 +415,7 @@ FAULTS: tuple[Fault, ...] = (
             ST + "test_namespaces_limit_and_offset_page_the_list[3-100]",
         ),
         "STORE-NS-PAGING",
-        on_request=_store_namespaces(_pop("offset")),
+        on_request=_store_namespaces(pop_field("offset")),
     ),
     Fault(
         "store-namespaces-limit-ignored",
@@ -425,6 +425,6 @@ FAULTS: tuple[Fault, ...] = (
             ST + "test_namespaces_limit_and_offset_page_the_list[2-1]",
         ),
         "STORE-NS-PAGING",
-        on_request=_store_namespaces(_pop("limit")),
+        on_request=_store_namespaces(pop_field("limit")),
     ),
 )

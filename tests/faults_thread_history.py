@@ -3,7 +3,7 @@ conformance/tests/test_thread_history.py that must catch each."""
 
 from __future__ import annotations
 
-from tests.faultkit import Fault, _all, _pop, _pop_query, _reverse, _swaps, json_response
+from tests.faultkit import Fault, all_of, json_response, pop_keys, pop_query, reversed_value, swaps
 from tests.faultproxy import Req, Resp
 
 HI = "test_thread_history.py::"
@@ -45,8 +45,9 @@ FAULTS: tuple[Fault, ...] = (
             HI + "test_history_is_newest_first_and_parents_chain[POST]",
         ),
         "HISTORY-ORDER",
-        on_response=_all(
-            json_response("GET", "/threads/*/history", _reverse), json_response("POST", "/threads/*/history", _reverse)
+        on_response=all_of(
+            json_response("GET", "/threads/*/history", reversed_value),
+            json_response("POST", "/threads/*/history", reversed_value),
         ),
     ),
     Fault(
@@ -54,7 +55,7 @@ FAULTS: tuple[Fault, ...] = (
         "history leaves out the input checkpoint of each run",
         (HI + "test_history_grows_by_the_steps_each_run_took", HI + "test_history_of_a_run_names_each_node"),
         "HISTORY-GROWS",
-        on_response=_all(
+        on_response=all_of(
             json_response("GET", "/threads/*/history", _drop_input_checkpoints),
             json_response("POST", "/threads/*/history", _drop_input_checkpoints),
         ),
@@ -78,21 +79,21 @@ FAULTS: tuple[Fault, ...] = (
         "GET history ignores before",
         (HI + "test_get_before_returns_the_older_checkpoints",),
         "HISTORY-BEFORE",
-        on_request=_pop_query("GET", "/threads/*/history", "before"),
+        on_request=pop_query("GET", "/threads/*/history", "before"),
     ),
     Fault(
         "history-metadata-filter-ignored",
         "POST history ignores the metadata filter",
         (HI + "test_metadata_filter_returns_exactly_the_matching_checkpoints[source-input]",),
         "HISTORY-FILTER",
-        on_request=_pop("POST", "/threads/*/history", "metadata"),
+        on_request=pop_keys("POST", "/threads/*/history", "metadata"),
     ),
     Fault(
         "history-checkpoint-filter-ignored",
         "POST history ignores the checkpoint filter",
         (HI + "test_checkpoint_filter_returns_that_checkpoint",),
         "HISTORY-CHECKPOINT-ID",
-        on_request=_pop("POST", "/threads/*/history", "checkpoint"),
+        on_request=pop_keys("POST", "/threads/*/history", "checkpoint"),
     ),
     Fault(
         "history-namespace-filter-empty",
@@ -106,7 +107,7 @@ FAULTS: tuple[Fault, ...] = (
         "the history of an unknown thread answers 200 []",
         (HI + "test_unknown_thread_history_is_404[GET]", HI + "test_unknown_thread_history_is_404[POST]"),
         "STATE-NOT-FOUND-ALL",
-        on_response=_swaps(404, 200, "GET /threads/*/history", "POST /threads/*/history", body=[]),
+        on_response=swaps(404, 200, "GET /threads/*/history", "POST /threads/*/history", body=[]),
     ),
     Fault(
         "history-validation-400",
@@ -116,6 +117,6 @@ FAULTS: tuple[Fault, ...] = (
             HI + "test_invalid_history_request_is_422[post-limit-0]",
         ),
         "STATE-VALIDATION",
-        on_response=_swaps(422, 400, "GET /threads/*/history", "POST /threads/*/history"),
+        on_response=swaps(422, 400, "GET /threads/*/history", "POST /threads/*/history"),
     ),
 )

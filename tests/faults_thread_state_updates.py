@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from tests.faultkit import Fault, _answer, _pop, _reroute, _segment, _swaps
+from tests.faultkit import Fault, answer_with, pop_keys, reroute, segment, swaps
 from tests.faultproxy import Req
 
 SU = "test_thread_state_updates.py::"
 
 
 def _fake_update(req: Req) -> dict:
-    checkpoint = {"thread_id": _segment(req, 1), "checkpoint_ns": "", "checkpoint_id": str(uuid.uuid4())}
+    checkpoint = {"thread_id": segment(req, 1), "checkpoint_ns": "", "checkpoint_id": str(uuid.uuid4())}
     return {"checkpoint": checkpoint}
 
 
@@ -23,28 +23,28 @@ FAULTS: tuple[Fault, ...] = (
         "POST /threads/{id}/state answers a checkpoint but stores nothing",
         (SU + "test_update_values_makes_a_new_checkpoint",),
         "STATE-UPDATE",
-        on_request=_answer("POST", "/threads/*/state", 200, _fake_update),
+        on_request=answer_with("POST", "/threads/*/state", 200, _fake_update),
     ),
     Fault(
         "state-update-as-node-ignored",
         "POST /threads/{id}/state ignores as_node",
         (SU + "test_update_as_node_continues_after_that_node[first]",),
         "STATE-UPDATE-AS-NODE",
-        on_request=_pop("POST", "/threads/*/state", "as_node"),
+        on_request=pop_keys("POST", "/threads/*/state", "as_node"),
     ),
     Fault(
         "state-update-checkpoint-ignored",
         "POST /threads/{id}/state ignores checkpoint (updates the latest state)",
         (SU + "test_update_at_a_checkpoint_forks_from_it",),
         "STATE-UPDATE-CHECKPOINT",
-        on_request=_pop("POST", "/threads/*/state", "checkpoint"),
+        on_request=pop_keys("POST", "/threads/*/state", "checkpoint"),
     ),
     Fault(
         "state-at-checkpoint-is-latest",
         "GET /threads/{id}/state/{checkpoint_id} answers the latest state",
         (SU + "test_state_at_a_checkpoint_by_id", SU + "test_state_at_an_unknown_checkpoint_is_not_the_latest"),
         "STATE-AT-CHECKPOINT",
-        on_request=_reroute("GET", "/threads/*/state/*", "GET", lambda r: f"/threads/{_segment(r, 1)}/state"),
+        on_request=reroute("GET", "/threads/*/state/*", "GET", lambda r: f"/threads/{segment(r, 1)}/state"),
     ),
     Fault(
         "state-checkpoint-post-is-latest",
@@ -54,7 +54,7 @@ FAULTS: tuple[Fault, ...] = (
             SU + "test_state_at_a_checkpoint_by_post[checkpoint_id-only]",
         ),
         "STATE-AT-CHECKPOINT",
-        on_request=_reroute("POST", "/threads/*/state/checkpoint", "GET", lambda r: f"/threads/{_segment(r, 1)}/state"),
+        on_request=reroute("POST", "/threads/*/state/checkpoint", "GET", lambda r: f"/threads/{segment(r, 1)}/state"),
     ),
     Fault(
         "state-unknown-thread-200",
@@ -65,7 +65,7 @@ FAULTS: tuple[Fault, ...] = (
             SU + "test_unknown_thread_is_404[checkpoint-post]",
         ),
         "STATE-NOT-FOUND-ALL",
-        on_response=_swaps(
+        on_response=swaps(
             404, 200, "POST /threads/*/state", "GET /threads/*/state/*", "POST /threads/*/state/checkpoint", body={}
         ),
     ),
@@ -77,6 +77,6 @@ FAULTS: tuple[Fault, ...] = (
             SU + "test_invalid_request_is_422[checkpoint-post-missing]",
         ),
         "STATE-VALIDATION",
-        on_response=_swaps(422, 400, "POST /threads/*/state", "POST /threads/*/state/checkpoint"),
+        on_response=swaps(422, 400, "POST /threads/*/state", "POST /threads/*/state/checkpoint"),
     ),
 )

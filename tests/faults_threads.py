@@ -12,16 +12,16 @@ import httpx
 
 from tests.faultkit import (
     Fault,
-    _answer,
-    _body,
-    _do_nothing_raises,
-    _pop,
-    _segment,
-    _swaps,
+    answer_with,
+    change_body,
+    do_nothing_raises,
     each,
     json_response,
+    pop_keys,
+    segment,
     set_key,
     swap_status,
+    swaps,
 )
 from tests.faultproxy import Req, Resp
 from tests.faults_thread_history import HI
@@ -45,7 +45,7 @@ def _updated_at_is_created_at(thread):
 
 def _copy_returns_the_source(req: Req, resp: Resp) -> None:
     if req.is_("POST", "/threads/*/copy") and resp.status == 200 and isinstance(resp.json, dict):
-        resp.json = {**resp.json, "thread_id": _segment(req, 1)}
+        resp.json = {**resp.json, "thread_id": segment(req, 1)}
 
 
 def _count_plus_one(req: Req, resp: Resp) -> None:
@@ -64,7 +64,7 @@ def _history_outlives_delete() -> tuple[Callable[[Req], None], Callable[[Req, Re
 
     def on_request(req: Req) -> None:
         if req.is_("DELETE", "/threads/*"):
-            thread_id = _segment(req, 1)
+            thread_id = segment(req, 1)
             with contextlib.suppress(httpx.HTTPError, ValueError):
                 answer = httpx.post(f"{req.base}/threads/{thread_id}/history", json={"limit": 100}, timeout=10)
                 if answer.status_code == 200:
@@ -72,9 +72,9 @@ def _history_outlives_delete() -> tuple[Callable[[Req], None], Callable[[Req, Re
 
     def on_response(req: Req, resp: Resp) -> None:
         history = req.is_("GET", "/threads/*/history") or req.is_("POST", "/threads/*/history")
-        if history and resp.status == 404 and _segment(req, 1) in kept:
+        if history and resp.status == 404 and segment(req, 1) in kept:
             resp.status = 200
-            resp.json = kept[_segment(req, 1)]
+            resp.json = kept[segment(req, 1)]
 
     return on_request, on_response
 
@@ -182,7 +182,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
         "POST /threads ignores the thread_id asked for (a new id is made)",
         (TH + "test_create_uses_the_thread_id_asked_for",),
         "THREADS-CREATE",
-        on_request=_pop("POST", "/threads", "thread_id"),
+        on_request=pop_keys("POST", "/threads", "thread_id"),
     ),
     Fault(
         "thread-duplicate-accepted",
@@ -196,7 +196,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
         "if_exists=do_nothing is treated as raise (409)",
         (TH + "test_create_an_existing_id_with_do_nothing_returns_the_existing_thread",),
         "THREADS-CREATE-DO-NOTHING",
-        on_request=_body("POST", "/threads", _do_nothing_raises),
+        on_request=change_body("POST", "/threads", do_nothing_raises),
     ),
     Fault(
         "thread-supersteps-ignored",
@@ -209,7 +209,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
             HI + "test_post_without_limit_returns_1",
         ),
         "THREADS-CREATE-SUPERSTEPS",
-        on_request=_pop("POST", "/threads", "supersteps"),
+        on_request=pop_keys("POST", "/threads", "supersteps"),
     ),
     Fault(
         "thread-ttl-refused",
@@ -242,7 +242,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
         "DELETE /threads/{id} answers 204 and keeps the thread",
         (TH + "test_delete_removes_the_thread_everywhere", TH + "test_delete_an_unknown_thread_is_404"),
         "THREADS-DELETE",
-        on_request=_answer("DELETE", "/threads/*", 204, b""),
+        on_request=answer_with("DELETE", "/threads/*", 204, b""),
     ),
     Fault(
         "thread-history-outlives-delete",
@@ -272,7 +272,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
         "POST /threads/count ignores the status filter",
         (TH + "test_count_equals_search[status-interrupted]", TH + "test_count_equals_search[status-busy]"),
         "THREADS-COUNT",
-        on_request=_pop("POST", "/threads/count", "status"),
+        on_request=pop_keys("POST", "/threads/count", "status"),
     ),
     Fault(
         "thread-count-off-by-one",
@@ -289,21 +289,21 @@ THREAD_FAULTS: tuple[Fault, ...] = (
             TH + "test_prune_an_unknown_thread_prunes_nothing",
         ),
         "THREADS-PRUNE",
-        on_request=_answer("POST", "/threads/prune", 200, _pruned_all),
+        on_request=answer_with("POST", "/threads/prune", 200, _pruned_all),
     ),
     Fault(
         "thread-stream-silent",
         "GET /threads/{id}/stream sends only a heartbeat, never the run's events",
         (TH + "test_thread_stream_delivers_a_run_started_while_listening",),
         "THREADS-STREAM",
-        on_request=_answer("GET", "/threads/*/stream", 200, SILENT_STREAM, "text/event-stream"),
+        on_request=answer_with("GET", "/threads/*/stream", 200, SILENT_STREAM, "text/event-stream"),
     ),
     Fault(
         "thread-unknown-200",
         "PATCH and DELETE of an unknown thread answer 200 {}",
         (TH + "test_unknown_thread_is_404[patch]", TH + "test_unknown_thread_is_404[delete]"),
         "THREADS-NOT-FOUND",
-        on_response=_swaps(404, 200, "PATCH /threads/*", "DELETE /threads/*", body={}),
+        on_response=swaps(404, 200, "PATCH /threads/*", "DELETE /threads/*", body={}),
     ),
     Fault(
         "thread-malformed-id-400",
@@ -314,7 +314,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
             TH + "test_malformed_thread_id_is_422[stream]",
         ),
         "THREADS-MALFORMED-ID",
-        on_response=_swaps(422, 400, "PATCH /threads/*", "DELETE /threads/*", "GET /threads/*/stream"),
+        on_response=swaps(422, 400, "PATCH /threads/*", "DELETE /threads/*", "GET /threads/*/stream"),
     ),
     Fault(
         "thread-validation-missing",
@@ -326,7 +326,7 @@ THREAD_FAULTS: tuple[Fault, ...] = (
             TH + "test_invalid_body_is_422[prune-no-ids]",
         ),
         "THREADS-VALIDATION",
-        on_response=_swaps(
+        on_response=swaps(
             422, 200, "POST /threads", "PATCH /threads/*", "POST /threads/count", "POST /threads/prune", body={}
         ),
     ),

@@ -14,7 +14,7 @@ import pytest
 from conformance import HARNESS_EXIT_CODE
 from conformance.targets.preflight import NOT_DEPLOYED
 from conformance.targets.processes import free_port
-from tests.faultkit import _no_graphs, hang
+from tests.faultkit import hang, no_graphs
 from tests.faultproxy import FaultProxy
 from tests.runner import REPO, run_suite
 from tests.servers import StaticServer
@@ -54,7 +54,7 @@ def test_target_that_is_not_an_agent_server(tmp_path, status, content_type, body
 
 
 def test_target_without_fixture_graphs_is_one_setup_error(tmp_path, reference_url):
-    with FaultProxy(reference_url, on_request=_no_graphs) as proxy:
+    with FaultProxy(reference_url, on_request=no_graphs) as proxy:
         run = run_suite(tmp_path, f"--target-url={proxy.url}")
     _one_clear_line(run, NOT_DEPLOYED)
     _one_clear_line(run, "has no assistant of agent, interrupt, fail, slow")
