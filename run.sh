@@ -29,7 +29,7 @@ case "$command" in
   certify)  # two workers unless told otherwise: 100 s wall instead of 122 s on two cores (bench/budget.py)
             case " $* " in *" -n"*|*" --numprocesses"*|*"no:xdist"*) ;; *) set -- -n 2 "$@" ;; esac
             exec .venv/bin/python -m pytest "$@" ;;
-  selftest) exec .venv/bin/python -m pytest tests -n 4 "$@" ;;
+  selftest) exec .venv/bin/python -m pytest tests -n 6 "$@" ;;
   aegra)    exec .venv/bin/python -m conformance.targets.aegra "$@" ;;
   langgraphjs) exec .venv/bin/python -m conformance.targets.langgraphjs "$@" ;;
   runtime-pg) exec .venv/bin/python -m conformance.targets.runtime_pg "$@" ;;

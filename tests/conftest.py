@@ -9,7 +9,7 @@ from tests import faultkit
 from tests.faults_auth import TOKENS
 
 # The self-tests that mostly wait (the cron minute, a whole certification), measured at 17-160 s where
-# most take 1-3 s. They go out first, two to each xdist worker (paired so that each pair's sum is about
+# most take 1-3 s. They go out first, two to a worker (paired so that each pair's sum is about
 # the same), and wait while the short ones use the cores, instead of starting last and being the tail of
 # the run. Only the order changes: a name missing here costs time, never a verdict.
 LONG_FIRST = (
