@@ -54,6 +54,19 @@ def _respond_with_another_value(req: Req) -> None:
         body["params"]["response"] = "something else"
 
 
+def _interrupts_hidden(req: Req, resp: Resp) -> None:
+    """An interrupted thread shows its pending interrupt nowhere: not on the thread, not in its state."""
+    answer = resp.json if isinstance(resp.json, dict) else None
+    if answer is None or req.method != "GET":
+        return
+    if req.is_("GET", "/threads/*"):
+        resp.json = {k: v for k, v in answer.items() if k != "interrupts"}
+    elif req.is_("GET", "/threads/*/state"):
+        tasks = answer.get("tasks") if isinstance(answer.get("tasks"), list) else []
+        tasks = [{k: v for k, v in t.items() if k != "interrupts"} if isinstance(t, dict) else t for t in tasks]
+        resp.json = {**{k: v for k, v in answer.items() if k != "interrupts"}, "tasks": tasks}
+
+
 def _unknown_command_succeeds(req: Req) -> Resp | None:
     body = req.body if isinstance(req.body, dict) else {}
     if req.is_("POST", COMMANDS) and str(body.get("method", "")).startswith("conformance."):
@@ -114,6 +127,13 @@ FAULTS: tuple[Fault, ...] = (
         (PR + "test_input_respond_resumes_an_interrupted_run",),
         "PROTOCOL-INPUT-RESPOND",
         on_request=_respond_with_another_value,
+    ),
+    Fault(
+        "protocol-interrupt-shown-nowhere",
+        "an interrupted thread shows its pending interrupt neither on the thread nor in its state",
+        (PR + "test_input_respond_resumes_an_interrupted_run",),
+        "PROTOCOL-INPUT-RESPOND",
+        on_response=_interrupts_hidden,
     ),
     Fault(
         "protocol-unknown-command-succeeds",

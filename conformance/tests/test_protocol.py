@@ -56,9 +56,17 @@ def _method(event: SseEvent) -> str | None:
 
 
 def _lifecycle(event: SseEvent) -> str | None:
+    """The lifecycle event of the root agent (``running``, ``completed``...), None for any other event.
+
+    A lifecycle event of a nested namespace (the JS server sends one for a node's own task,
+    ``["sleep:<task>"]``) says nothing about the run: the document's ProtocolNamespace is "Empty array
+    denotes the root agent", and the run is over only when the root's lifecycle says so. An event without a
+    namespace is read as the root's (its framing is judged apart)."""
     if _method(event) != "lifecycle":
         return None
     params = event.data.get("params") if isinstance(event.data, dict) else None
+    if isinstance(params, dict) and params.get("namespace") not in (None, []):
+        return None
     data = params.get("data") if isinstance(params, dict) else None
     return data.get("event") if isinstance(data, dict) else None
 
@@ -224,7 +232,7 @@ def test_a_run_is_watched_on_the_open_event_stream(api, watched):
     )
     lifecycle = [_lifecycle(e) for e in events if _lifecycle(e) is not None]
     ended = lifecycle[:1] == ["running"] and lifecycle[-1:] == ["completed"]
-    message = f"{EVENTS}: the lifecycle channel did not show the run running, then completed"
+    message = f"{EVENTS}: the lifecycle channel did not show the root agent running, then completed"
     wanted = ["running", "...", "completed"]
     expect_true(
         ended, rule="PROTOCOL-LIFECYCLE", message=message, expected=wanted, actual=lifecycle, exchange=read.exchange
@@ -269,6 +277,21 @@ def test_a_reconnect_with_since_replays_only_later_events(api, watched):
 
 
 # ----------------------------------------------------------------------------------- answering an interrupt
+def _pending_interrupts(api: Api, thread_id: str, thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pending Interrupt objects wherever the document puts them. Each place is optional (Thread and
+    ThreadState both have ``interrupts``, each task of the state its own), so a server that shows them in
+    one is not refused for leaving out another: the thread's first, then its state's."""
+    groups = thread.get("interrupts") if isinstance(thread.get("interrupts"), dict) else {}
+    found = [i for group in groups.values() if isinstance(group, list) for i in group]
+    if not any(isinstance(i, dict) and i.get("id") for i in found):
+        state = api.client.get(f"/threads/{thread_id}/state").json()  # not JSON: HTTP-JSON, the test ends
+        state = state if isinstance(state, dict) else {}
+        found = list(state["interrupts"]) if isinstance(state.get("interrupts"), list) else []
+        for task in state.get("tasks") if isinstance(state.get("tasks"), list) else []:
+            found += task["interrupts"] if isinstance(task, dict) and isinstance(task.get("interrupts"), list) else []
+    return [i for i in found if isinstance(i, dict)]
+
+
 def test_input_respond_resumes_an_interrupted_run(api):
     """run.start of the interrupt graph leaves the thread interrupted; input.respond with the pending
     interrupt's id and a response resumes it (the graph receives the response and finishes); the same
@@ -278,9 +301,9 @@ def test_input_respond_resumes_an_interrupted_run(api):
     answer, exchange = _command(api, thread_id, start, "PROTOCOL-RUN-START")
     expect_equal(answer.get("type"), "success", rule="PROTOCOL-RUN-START", exchange=exchange, stop=True)
     thread = api.wait_thread_status(thread_id, "interrupted", "PROTOCOL-INPUT-RESPOND")
-    pending = [i for group in (thread.get("interrupts") or {}).values() for i in group if isinstance(i, dict)]
+    pending = _pending_interrupts(api, thread_id, thread)
     asked = [i for i in pending if i.get("value") == INTERRUPT_QUESTION and isinstance(i.get("id"), str)]
-    message = "the interrupted thread shows no pending interrupt with an id to answer"
+    message = "neither the interrupted thread nor its state shows a pending interrupt with an id to answer"
     expect_true(
         asked,
         rule="PROTOCOL-INPUT-RESPOND",
@@ -306,10 +329,12 @@ def test_input_respond_resumes_an_interrupted_run(api):
     )
     again = {**respond, "id": 3}
     answer, exchange = _command(api, thread_id, again, "PROTOCOL-INPUT-RESPOND")
-    shown = {"type": answer.get("type"), "error": answer.get("error")}
-    wanted = {"type": "error", "error": "no_such_interrupt"}
     message = f"{COMMANDS}: an interrupt already answered was accepted again"
-    expect_equal(shown, wanted, rule="PROTOCOL-INPUT-RESPOND", message=message, exchange=exchange)
+    expect_equal(answer.get("type"), "error", rule="PROTOCOL-INPUT-RESPOND", message=message, exchange=exchange)
+    if answer.get("type") == "error":  # refused, but is it for the reason the reference gives?
+        message = f"{COMMANDS}: an interrupt already answered was refused with another error than no_such_interrupt"
+        code = answer.get("error")
+        expect_equal(code, "no_such_interrupt", rule="PROTOCOL-INPUT-RESPOND", message=message, exchange=exchange)
 
 
 # ------------------------------------------------------------------------------------------------ errors
