@@ -113,3 +113,23 @@ def test_bad_spec_is_a_clear_error(tmp_path: Path):
     bad.write_text("openapi: 3.1.0\n")
     with pytest.raises(SpecError, match="no 'paths'"):
         Contract.load(bad)
+
+
+def test_a_schema_finding_inside_an_any_of_names_where_the_value_broke_it():
+    """A state whose checkpoint is an object with a null checkpoint_map (the JS server's): the finding's
+    place is the anyOf's ($['checkpoint'], which may be null by E003), so its actual must say that the
+    value that broke the schema is checkpoint_map's, not the checkpoint's."""
+    from conformance.contract.findings import Findings, collecting
+
+    state = {
+        "values": {},
+        "next": [],
+        "tasks": [],
+        "metadata": {},
+        "created_at": "2026-12-05T00:00:00+00:00",
+        "checkpoint": {"thread_id": "t", "checkpoint_ns": "", "checkpoint_id": "c", "checkpoint_map": None},
+    }
+    with collecting(Findings()) as found:
+        Contract.load().validate_body(state, "ThreadState")
+    places = [(f.message, str(f.actual)) for f in found.items]
+    assert any("$['checkpoint']" in message and "checkpoint_map" in actual for message, actual in places), places

@@ -341,7 +341,7 @@ class Contract:
                 "CONTRACT-SCHEMA",
                 schema_message(what, place, error),
                 expected=f"{error.validator} {_short_schema(error)}",
-                actual=error.message,
+                actual=_actual(place, error),
                 exchange=exchange,
                 rule_text=_rule_text("CONTRACT-SCHEMA"),
             )
@@ -399,6 +399,15 @@ def _parses(text: str) -> bool:
 def _where(error: ValidationError) -> str:
     """The JSON path of an error, items of a list as ``[*]``: the same field of every item is one place."""
     return "$" + "".join(f"[{p!r}]" if isinstance(p, str) else "[*]" for p in error.absolute_path)
+
+
+def _actual(place: str, error: ValidationError) -> str:
+    """What broke the schema, with where when it is deeper than the finding's place: inside an ``anyOf``
+    the best error is a branch's, so ``$['checkpoint']`` (null allowed by E003) can fail for what its
+    ``checkpoint_map`` holds, and the message alone ("None is not of type 'object'") would blame the
+    checkpoint. The place in the finding's message stays the anyOf's, so listed findings keep matching."""
+    deeper = _where(error)
+    return f"{deeper}: {error.message}" if deeper != place else error.message
 
 
 def _short_schema(error: ValidationError) -> str:
