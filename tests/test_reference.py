@@ -174,3 +174,19 @@ def test_input_respond_finds_the_interrupt_in_the_state(tmp_path, reference_url)
         run = run_suite(tmp_path, f"--target-url={proxy.url}", tests=[test])
     assert run.returncode == 0, run.output[-3000:]
     assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
+
+
+def _no_cron_by_id(req: Req) -> Resp | None:
+    """A server without GET /runs/crons/{cron_id} (a deviation of its own, named by that route's test)."""
+    if req.is_("GET", "/runs/crons/*"):
+        return Resp(404, {"content-type": "application/json"}, b'{"detail": "Not Found"}')
+    return None
+
+
+def test_a_cron_not_readable_by_id_is_still_waited_for(tmp_path, reference_url):
+    """The firing test reads its cron while it waits, to name a cron that is gone at once. A server that
+    reads no cron by id must not be told its cron is gone: the firing is waited for, and it fires."""
+    with FaultProxy(reference_url, on_request=_no_cron_by_id) as proxy:
+        test = "test_crons.py::test_every_minute_cron_fires_and_a_disabled_one_does_not"
+        run = run_suite(tmp_path, f"--target-url={proxy.url}", tests=[test])
+    assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.output[-3000:]

@@ -273,9 +273,9 @@ class World:
 
     # ----------------------------------------------------------------------------------------- cleanup
     def close(self) -> dict[str, int]:
-        """Delete this session's assistants, crons and store items (threads: the session's cleanup).
+        """Delete the world's assistants, crons and store items (threads: the session's cleanup).
 
-        Only what carries this world's tag or the session's namespace, or what this world created, is touched.
+        Only what carries this world's tag or lies in its own namespace, or what it created, is touched.
         """
         deleted = failed = 0
         crons = set(self.crons) | self._tagged("/runs/crons/search", "cron_id")
