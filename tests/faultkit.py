@@ -288,7 +288,7 @@ def bad_body_accepted_on(*paths: str) -> ResponseHook:
 EventChange = Callable[[str, Any], list[tuple[str, Any]]]  # (name, data) -> the events to send instead
 
 
-class _RewrittenStream:
+class RewrittenStream:
     """Stands in for the upstream response of an event stream: the proxy relays what iter_raw yields."""
 
     def __init__(self, upstream: Any, change: EventChange, hang_at_end: bool = False) -> None:
@@ -331,7 +331,7 @@ class _RewrittenStream:
 def stream_events(method: str, pattern: str, change: EventChange, hang_at_end: bool = False):
     def hook(req: Req, resp: Resp) -> None:
         if req.is_(method, pattern) and resp.stream is not None:
-            resp.stream = _RewrittenStream(resp.stream, change, hang_at_end)  # type: ignore[assignment]
+            resp.stream = RewrittenStream(resp.stream, change, hang_at_end)  # type: ignore[assignment]
 
     return hook
 

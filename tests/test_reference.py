@@ -6,7 +6,7 @@ import json
 
 from conformance.plugin.expected import default_for
 from conformance.targets.reference import REFERENCE_NAME
-from tests.faultkit import _RewrittenStream
+from tests.faultkit import RewrittenStream
 from tests.faultproxy import FaultProxy, Req, Resp
 from tests.runner import run_suite
 
@@ -97,7 +97,7 @@ def test_ties_in_a_sort_come_in_either_order(tmp_path, reference_url):
     assert len(outcomes) >= 10 and set(outcomes.values()) == {"passed"}, outcomes
 
 
-class _NestedLifecycle(_RewrittenStream):
+class _NestedLifecycle(RewrittenStream):
     """The reference's protocol event stream as a server that also reports a node's own task would send it
     (the JS server does): a nested namespace's lifecycle ``started`` and ``completed`` come before the
     first state on the connection, so before the run is over. Every seq (and its ``id:``) is spread by ten
